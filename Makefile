@@ -1,0 +1,36 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install check
+
+$(BIN)/elearn: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/elearn
+
+instance/secret_key:
+	mkdir -p instance
+	$(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
+	chmod 600 $@
+
+# Local demo: SQLite in instance/, content imported, demo accounts printed, served on 127.0.0.1:5000.
+run: install instance/secret_key
+	export ELEARN_SECRET_KEY="$$(cat instance/secret_key)" ELEARN_SESSION_COOKIE_SECURE=0 && \
+	$(BIN)/elearn db upgrade && \
+	$(BIN)/elearn content import && \
+	$(BIN)/elearn demo && \
+	$(BIN)/elearn run --host $(HOST) --port $(PORT)
+
+# The whole test suite (SQLite by default; set ELEARN_DATABASE_URL for PostgreSQL).
+test: install
+	$(BIN)/python -m pytest
+
+check: install
+	$(BIN)/elearn content check

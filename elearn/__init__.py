@@ -1,0 +1,82 @@
+"""elearn: training and case-study e-learning for staff who support people in ひきこもり状態."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import PLACEHOLDER_SECRETS, Config, TestingConfig, from_environment
+
+__all__ = ["create_app"]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class InsecureConfigError(RuntimeError):
+    """Raised when the app would start in production without a real secret key."""
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the app. ``config`` overrides everything else (used by tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    if config and config.get("TESTING"):
+        app.config.from_object(TestingConfig)
+    app.config.update(from_environment(app.instance_path))
+    app.config.update(config or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    _check_secret_key(app)
+
+    from . import cli, database, errors, filters, security
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _init_login(app, login_manager)
+    security.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    cli.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _check_secret_key(app: Flask) -> None:
+    """Refuse to start outside debug/testing without a real secret key."""
+    key = app.config.get("SECRET_KEY") or ""
+    if app.config.get("MAINTENANCE_COMMAND") and not key:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)  # never used to sign anything a browser sees
+        return
+    if app.debug or app.testing:
+        if not key:
+            app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SESSION_COOKIE_SECURE"] = bool(os.environ.get("ELEARN_SESSION_COOKIE_SECURE") == "1")
+        return
+    if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < 32:
+        raise InsecureConfigError(
+            "ELEARN_SECRET_KEY is not set to a real secret (32+ random characters). Set it, e.g.\n"
+            "  export ELEARN_SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\"\n"
+            "ELEARN_SECRET_KEY に32文字以上のランダムな値を設定してください。"
+        )
+
+
+def _init_login(app: Flask, login_manager) -> None:
+    from .auth.services import load_session_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "このページを見るにはログインしてください。"
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_session_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import admin, auth, board, cases, health, learning, organiser
+
+    for module in (auth, learning, cases, board, organiser, admin, health):
+        app.register_blueprint(module.bp)

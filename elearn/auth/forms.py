@@ -1,0 +1,26 @@
+"""Forms for signing in and choosing passwords."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import Email
+
+from ..forms import NewPasswordMixin, max_length, required
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("メールアドレス", validators=[
+        required("メールアドレス"), max_length("メールアドレス", 254),
+        Email(message="メールアドレスの形式が正しくありません。", check_deliverability=False)])
+    password = PasswordField("パスワード", validators=[required("パスワード"), max_length("パスワード", 1024)])
+    next = StringField()
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField("現在のパスワード", validators=[required("現在のパスワード")])
+
+
+class SetPasswordForm(NewPasswordMixin, FlaskForm):
+    """Used from a one-time link; ``account_email`` is set by the view for the policy check."""
+
+    account_email = ""

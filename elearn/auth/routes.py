@@ -1,0 +1,119 @@
+"""Views for signing in and out and for passwords."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from ..extensions import db, limiter
+from ..forms import EmptyForm, normalise_email
+from ..models import User, utcnow
+from ..passwords import hash_password, needs_rehash, verify_password
+from . import bp
+from .forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from .services import (end_session, find_set_password_link, set_password, start_session,
+                       use_set_password_link)
+
+LOGIN_FAILED = "メールアドレスまたはパスワードが正しくありません。"
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in target):
+        return None
+    return target
+
+
+def _account_key() -> str:
+    return "login-account:" + normalise_email(request.form.get("email"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
+               methods=["POST"])
+def login():
+    """Sign in with email and password; the same message for an unknown email and a wrong password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.dashboard"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.email == normalise_email(form.email.data)))
+        password_ok = verify_password(user.password_hash if user else None, form.password.data)
+        if user is None or not password_ok or not user.active:
+            form.password.errors.append(LOGIN_FAILED)
+        else:
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(form.password.data)
+            session.clear()  # a fresh session (and CSRF token) for the signed-in user
+            session.permanent = True
+            start_session(user)
+            user.last_login_at = utcnow()
+            db.session.commit()
+            login_user(user)
+            return redirect(safe_next(form.next.data) or url_for("learning.dashboard"))
+    return render_template("auth/login.html", form=form), 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End the session on the server, so a copied cookie stops working."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    end_session(current_user.session_token)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("ログアウトしました。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's password; every other session of the account ends."""
+    form = ChangePasswordForm()
+    form.account_email = current_user.email
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("現在のパスワードが正しくありません。")
+        else:
+            user = current_user._get_current_object()
+            set_password(user, form.new_password.data)
+            session.clear()
+            session.permanent = True
+            start_session(user)
+            db.session.commit()
+            login_user(user)
+            flash("パスワードを変更しました。ほかの端末のログインは終了しました。", "success")
+            return redirect(url_for("learning.dashboard"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password_from_link(token: str):
+    """Choose a password from a one-time link handed out by an organiser or admin."""
+    link = find_set_password_link(token)
+    if link is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = SetPasswordForm()
+    form.account_email = link.user.email
+    if form.validate_on_submit():
+        if use_set_password_link(link, form.new_password.data):
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash("パスワードを設定しました。新しいパスワードでログインしてください。", "success")
+            return redirect(url_for("auth.login"))
+        db.session.rollback()
+        return render_template("auth/link_invalid.html"), 404
+    return render_template("auth/set_password.html", form=form, user=link.user)

@@ -1,0 +1,94 @@
+"""Login sessions and one-time set-password links, kept server-side so they can be revoked."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from ..extensions import db
+from ..models import SetPasswordLink, User, UserSession, utcnow
+from ..passwords import hash_password
+
+
+def token_digest(token: str) -> str:
+    """Tokens are stored hashed: a leaked database does not log anyone in."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """Create a login session for ``user`` and return its raw token (kept in the signed cookie)."""
+    token = secrets.token_urlsafe(32)
+    lifetime = current_app.permanent_session_lifetime
+    db.session.add(UserSession(token_hash=token_digest(token), user=user,
+                               expires_at=utcnow() + lifetime))
+    user.session_token = token
+    return token
+
+
+def load_session_user(token: str) -> User | None:
+    """The active user whose unexpired session has ``token``, or None."""
+    row = db.session.execute(
+        select(UserSession, User).join(User).where(UserSession.token_hash == token_digest(token))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    if user_session.expires_at <= utcnow() or not user.active:
+        return None
+    user.session_token = token
+    return user
+
+
+def end_session(token: str | None) -> None:
+    """Delete the session with ``token``: the cookie that carried it stops working."""
+    if token:
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == token_digest(token)))
+
+
+def end_all_sessions(user: User) -> None:
+    """Log ``user`` out everywhere (after a password change, reset or deactivation)."""
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password hash and end every existing session of the user."""
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+
+
+def issue_set_password_link(user: User, issued_by: User | None) -> str:
+    """Create a one-time link token for ``user``; earlier unused links for the user stop working."""
+    now = utcnow()
+    db.session.execute(
+        delete(SetPasswordLink).where(SetPasswordLink.user_id == user.id, SetPasswordLink.used_at.is_(None))
+    )
+    token = secrets.token_urlsafe(32)
+    lifetime: timedelta = current_app.config["SET_PASSWORD_LINK_LIFETIME"]
+    db.session.add(SetPasswordLink(token_hash=token_digest(token), user=user,
+                                   created_by_id=issued_by.id if issued_by else None,
+                                   created_at=now, expires_at=now + lifetime))
+    return token
+
+
+def find_set_password_link(token: str) -> SetPasswordLink | None:
+    """The unused, unexpired link with ``token``, or None."""
+    link = db.session.scalar(select(SetPasswordLink).where(SetPasswordLink.token_hash == token_digest(token)))
+    if link is None or link.used_at is not None or link.expires_at <= utcnow() or not link.user.active:
+        return None
+    return link
+
+
+def use_set_password_link(link: SetPasswordLink, password: str) -> bool:
+    """Spend ``link`` on ``password``; False if another request spent it first."""
+    claimed = db.session.execute(
+        SetPasswordLink.__table__.update()
+        .where(SetPasswordLink.id == link.id, SetPasswordLink.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        return False
+    set_password(link.user, password)
+    return True

@@ -1,0 +1,154 @@
+"""The ``elearn`` command: Flask's CLI (run, routes, shell, db …) plus content, user and demo commands."""
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from .content import load_catalog
+from .content.importer import import_catalog
+from .extensions import db
+from .forms import normalise_email
+from .models import Module, Role, User
+from .passwords import password_problem
+from .urls import content_link_resolver
+
+content_cli = AppGroup("content", help="教材ファイルの検査と取り込み")
+user_cli = AppGroup("user", help="アカウントの管理")
+
+
+def _content_dir(directory: str | None) -> Path:
+    return Path(directory or current_app.config["CONTENT_DIR"])
+
+
+@content_cli.command("check")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="教材フォルダ（既定: ELEARN_CONTENT_DIR）")
+def content_check(directory: str | None) -> None:
+    """Validate every content file; print ``path:line: message`` per problem."""
+    catalog = load_catalog(_content_dir(directory))
+    for problem in catalog.problems:
+        click.echo(str(problem))
+    if catalog.problems:
+        click.echo(f"{len(catalog.problems)} 件の問題があります（{catalog.files} ファイルを検査）。", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {catalog.files} ファイル、教材 {len(catalog.items)} 件、クイズ {len(catalog.quizzes)} 件に問題はありません。")
+
+
+@content_cli.command("import")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="教材フォルダ（既定: ELEARN_CONTENT_DIR）")
+def content_import(directory: str | None) -> None:
+    """Load the content into the database (idempotent; learners' progress is kept)."""
+    catalog = load_catalog(_content_dir(directory))
+    if catalog.problems:
+        for problem in catalog.problems:
+            click.echo(str(problem))
+        click.echo("問題があるため取り込みませんでした。`elearn content check` で確認してください。", err=True)
+        sys.exit(1)
+    curricula = {slug: item.curriculum for slug, item in catalog.items.items()}
+    curricula.update({m.slug: m.curriculum for m in db.session.scalars(select(Module))
+                      if m.slug not in curricula})
+    total = len(catalog.items) + len(catalog.quizzes)
+    count = 0
+
+    def progress(path: str, status: str) -> None:
+        nonlocal count
+        count += 1
+        click.echo(f"[{min(count, total)}/{total}] {status}: {path}")
+
+    report = import_catalog(catalog, db.session, content_link_resolver(curricula), progress)
+    db.session.commit()
+    click.echo(f"取り込み完了: {report}")
+
+
+def create_user(email: str, role: Role, name: str, organisation: str = "", prefecture: str = "",
+                password_hash: str | None = None) -> User:
+    """Add a user to the session (caller commits)."""
+    user = User(email=normalise_email(email), role=role.value, display_name=name,
+                organisation=organisation, prefecture=prefecture, password_hash=password_hash)
+    db.session.add(user)
+    return user
+
+
+@user_cli.command("create")
+@click.option("--email", required=True, help="メールアドレス（ログインID）")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.LEARNER.value, show_default=True)
+@click.option("--name", default="", help="表示名（省略時はメールアドレスの@より前）")
+@click.option("--organisation", default="", help="所属")
+@click.option("--prefecture", default="", help="都道府県")
+@click.option("--password", is_flag=True, help="パスワードをここで入力する（省略時は設定用リンクを発行）")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="リンクに使うURL")
+def user_create(email, role, name, organisation, prefecture, password, base_url) -> None:
+    """Create an account; print a one-time set-password link unless --password is given."""
+    from .auth.services import issue_set_password_link
+    from .passwords import hash_password
+
+    email = normalise_email(email)
+    if db.session.scalar(select(User).where(User.email == email)):
+        raise click.ClickException(f"{email} はすでに登録されています。")
+    password_hash = None
+    if password:
+        value = click.prompt("パスワード", hide_input=True, confirmation_prompt=True)
+        problem = password_problem(value, email=email, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+        if problem:
+            raise click.ClickException(problem)
+        password_hash = hash_password(value)
+    user = create_user(email, Role(role), name or email.split("@")[0], organisation, prefecture, password_hash)
+    db.session.flush()
+    message = f"作成しました: {email}（{Role(role).label}）"
+    if not password:
+        token = issue_set_password_link(user, None)
+        message += f"\nパスワード設定用リンク（1回限り）: {base_url.rstrip('/')}/auth/set-password/{token}"
+    db.session.commit()
+    click.echo(message)
+
+
+DEMO_ACCOUNTS = [
+    ("learner@example.jp", Role.LEARNER, "デモ 受講者", "○○市ひきこもり地域支援センター", "東京都"),
+    ("organiser@example.jp", Role.ORGANISER, "デモ 研修担当", "○○県 地域福祉課", "東京都"),
+    ("admin@example.jp", Role.ADMIN, "デモ 管理者", "elearn 事務局", "東京都"),
+]
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Create (or reset) the demo accounts and print their login details."""
+    from .auth.services import set_password
+
+    click.echo("デモ用アカウント（ログイン: http://127.0.0.1:5000/auth/login）")
+    for email, role, name, organisation, prefecture in DEMO_ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = create_user(email, role, name, organisation, prefecture)
+            db.session.flush()
+        user.active = True
+        password = "demo-" + secrets.token_urlsafe(9)
+        set_password(user, password)
+        click.echo(f"  {role.label:6}  メール: {email}  パスワード: {password}")
+    db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    """Register the project's commands on ``app.cli``."""
+    app.cli.add_command(content_cli)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(demo)
+
+
+def main() -> None:
+    """Entry point of the ``elearn`` console script."""
+    from . import InsecureConfigError, create_app
+
+    # Maintenance commands (db, content, user …) need no secret key; serving does.
+    serving = len(sys.argv) > 1 and sys.argv[1] == "run"
+    factory = create_app if serving else (lambda: create_app({"MAINTENANCE_COMMAND": True}))
+    try:
+        FlaskGroup(name="elearn", create_app=factory, help="elearn の管理コマンド").main()
+    except InsecureConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)

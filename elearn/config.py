@@ -1,0 +1,75 @@
+"""Settings read from ``ELEARN_*`` environment variables, with safe defaults."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Secret keys that must never reach production (placeholders people paste from examples).
+PLACEHOLDER_SECRETS = {"", "dev", "changeme", "change-me", "secret", "please-change-me"}
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def from_environment(instance_path: str) -> dict:
+    """Settings given by ``ELEARN_*`` variables; the database and content folder always get a value."""
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("ELEARN_DATABASE_URL")
+        or f"sqlite:///{Path(instance_path) / 'elearn.sqlite3'}",
+        "CONTENT_DIR": os.environ.get("ELEARN_CONTENT_DIR") or str(PROJECT_ROOT),
+    }
+    optional = {
+        "SECRET_KEY": os.environ.get("ELEARN_SECRET_KEY"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("ELEARN_RATELIMIT_STORAGE_URL"),
+        "MAX_CONTENT_LENGTH": _env_int("ELEARN_MAX_CONTENT_LENGTH", 0) or None,
+    }
+    if os.environ.get("ELEARN_SESSION_COOKIE_SECURE"):
+        optional["SESSION_COOKIE_SECURE"] = _env_bool("ELEARN_SESSION_COOKIE_SECURE", True)
+    settings.update({key: value for key, value in optional.items() if value})
+    if "SESSION_COOKIE_SECURE" in optional:
+        settings["SESSION_COOKIE_SECURE"] = optional["SESSION_COOKIE_SECURE"]
+    return settings
+
+
+class Config:
+    """Defaults shared by every environment; overridden by the environment and by ``config``."""
+
+    SECRET_KEY = ""
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_SECURE = True
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # bytes; larger requests get 413
+    RATELIMIT_STORAGE_URI = "memory://"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "elearn_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the login session
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_STRATEGY = "moving-window"
+    LOGIN_LIMIT_PER_IP = "30 per minute; 200 per hour"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
+    SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
+    PASSWORD_MIN_LENGTH = 10
+    PASSWORD_MAX_LENGTH = 1024
+
+
+class TestingConfig(Config):
+    """Used by the test suite: fast, no secure cookies, rate limits off unless a test turns them on."""
+
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    SESSION_COOKIE_SECURE = False
+    RATELIMIT_ENABLED = False

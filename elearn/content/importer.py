@@ -1,0 +1,150 @@
+"""Write a validated catalog into the database: render once, update in place, never lose progress."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Module, Quiz, utcnow
+from .catalog import Catalog, Item, QuizDef
+from .markdown import LinkResolver, render_markdown
+from .questions import question_type
+
+#: Bump when rendering changes, so the next import re-renders unchanged files.
+RENDER_VERSION = "1"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+
+    def __str__(self) -> str:
+        return f"新規 {self.created}・更新 {self.updated}・変更なし {self.unchanged}・廃止 {self.retired}"
+
+
+def _stamp(content_hash: str) -> str:
+    return hashlib.sha256(f"{RENDER_VERSION}:{content_hash}".encode()).hexdigest()
+
+
+def render_item(item: Item, resolve: LinkResolver) -> tuple[str, dict[str, Any]]:
+    """The body HTML and the metadata (with rendered Markdown fields) stored for ``item``."""
+    meta = dict(item.meta)
+    scenario = meta.get("scenario")
+    if scenario:
+        meta["scenario"] = {
+            "situation_html": render_markdown(scenario["situation"], resolve),
+            "question": scenario["question"],
+            "options": [
+                {"id": o["id"], "text": o["text"], "recommended": bool(o.get("recommended")),
+                 "feedback_html": render_markdown(o["feedback"], resolve)}
+                for o in scenario["options"]
+            ],
+            "hints_html": [render_markdown(hint, resolve) for hint in scenario["hints"]],
+            "reflection_html": render_markdown(scenario["reflection"], resolve),
+        }
+    if "discussion_points" in meta:
+        meta["discussion_points_html"] = [render_markdown(p, resolve) for p in meta["discussion_points"]]
+    return render_markdown(item.body, resolve), meta
+
+
+def render_questions(quiz: QuizDef, resolve: LinkResolver) -> list[dict[str, Any]]:
+    """Questions as stored: options made explicit (true/false too), prose rendered to HTML."""
+    stored = []
+    for question in quiz.questions:
+        kind = question_type(question["type"])
+        stored.append({
+            "id": question["id"],
+            "type": question["type"],
+            "prompt_html": render_markdown(question["prompt"], resolve),
+            "explanation_html": render_markdown(question["explanation"], resolve),
+            "source": question["source"],
+            "options": [
+                {"id": o["id"], "text": o["text"], "correct": bool(o.get("correct")),
+                 "reason": o.get("reason", "")}
+                for o in kind.options(question)
+            ],
+        })
+    return stored
+
+
+def import_catalog(catalog: Catalog, session: Session, resolve: LinkResolver,
+                   progress: Callable[[str, str], None] | None = None) -> ImportReport:
+    """Upsert every item and quiz by slug; retire rows whose file is gone. Caller commits."""
+    if not catalog.ok:
+        raise ValueError("content has problems; run `elearn content check`")
+    report = ImportReport()
+    note = progress or (lambda path, status: None)
+    modules = {m.slug: m for m in session.scalars(select(Module))}
+    for item in sorted(catalog.items.values(), key=lambda i: (i.curriculum, i.position)):
+        stamp = _stamp(item.content_hash)
+        row = modules.get(item.slug)
+        if row is not None and row.content_hash == stamp and not row.retired:
+            report.unchanged += 1
+            note(item.path, "変更なし")
+            continue
+        body_html, meta = render_item(item, resolve)
+        if row is None:
+            row = Module(slug=item.slug)
+            session.add(row)
+            modules[item.slug] = row
+            report.created += 1
+            note(item.path, "新規")
+        else:
+            report.updated += 1
+            note(item.path, "更新")
+        row.kind, row.curriculum, row.position = item.kind, item.curriculum, item.position
+        row.title, row.minutes, row.meta, row.body_html = item.title, item.minutes, meta, body_html
+        row.content_hash, row.source_path, row.retired, row.imported_at = stamp, item.path, False, utcnow()
+    for slug, row in modules.items():
+        if slug not in catalog.items and not row.retired:
+            row.retired = True
+            report.retired += 1
+            note(row.source_path, "廃止")
+    session.flush()
+    _import_quizzes(catalog, session, modules, resolve, report, note)
+    return report
+
+
+def _import_quizzes(catalog, session, modules, resolve, report, note) -> None:
+    quizzes = {q.slug: q for q in session.scalars(select(Quiz))}
+    by_module = {q.module_id: q for q in quizzes.values()}
+    wanted = {modules[q.module].id for q in catalog.quizzes.values()}
+    for row in quizzes.values():  # retire first so a quiz can move to another slug
+        if row.slug not in catalog.quizzes and not row.retired:
+            row.retired = True
+            report.retired += 1
+            note(row.source_path, "廃止")
+            if row.module_id in wanted:
+                row.module_id = None
+    session.flush()
+    for quiz in catalog.quizzes.values():
+        stamp = _stamp(quiz.content_hash)
+        module = modules[quiz.module]
+        row = quizzes.get(quiz.slug)
+        if row is not None and row.content_hash == stamp and not row.retired and row.module_id == module.id:
+            report.unchanged += 1
+            note(quiz.path, "変更なし")
+            continue
+        if row is None:
+            row = Quiz(slug=quiz.slug)
+            session.add(row)
+            report.created += 1
+            note(quiz.path, "新規")
+        else:
+            report.updated += 1
+            note(quiz.path, "更新")
+        occupant = by_module.get(module.id)
+        if occupant is not None and occupant is not row:
+            occupant.module_id = None
+            session.flush()
+        row.module_id, row.pass_mark, row.content_hash = module.id, quiz.pass_mark, stamp
+        row.questions, row.source_path, row.retired = render_questions(quiz, resolve), quiz.path, False
+        by_module[module.id] = row
+    session.flush()

@@ -1,0 +1,80 @@
+"""The one Markdown renderer: CommonMark + tables, raw HTML off, safe link schemes only."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+
+SAFE_SCHEMES = ("http:", "https:", "mailto:")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
+#: A bare content id used as a link target, e.g. ``[定義](initial-01)``.
+CONTENT_ID = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
+
+LinkResolver = Callable[[str], str | None]
+
+
+def is_safe_link(url: str) -> bool:
+    """http(s), mailto and relative links only; everything else (javascript:, data:, …) is refused."""
+    url = url.strip()
+    if _SCHEME.match(url):
+        return url.lower().startswith(SAFE_SCHEMES)
+    return not url.startswith("//")  # protocol-relative links leave the site
+
+
+@lru_cache(maxsize=4)
+def _parser(breaks: bool, permissive: bool = False) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "breaks": breaks, "typographer": False})
+    md.enable("table")
+    md.enable("strikethrough")
+    md.validateLink = (lambda url: True) if permissive else is_safe_link
+    return md
+
+
+def link_targets(text: str) -> list[tuple[str, int]]:
+    """Every link target in ``text``, safe or not, with its 0-based line (for ``content check``)."""
+    targets = []
+    for token in _parser(False, permissive=True).parse(text):
+        if token.type != "inline" or not token.children:
+            continue
+        line = token.map[0] if token.map else 0
+        for child in token.children:
+            if child.type == "link_open":
+                targets.append((child.attrGet("href") or "", line))
+    return targets
+
+
+def stray_emphasis(text: str) -> list[int]:
+    """0-based lines where ``**`` survives as literal text (e.g. ``**「…」**`` next to Japanese text).
+
+    CommonMark does not open emphasis when ``**`` sits between a letter and punctuation such as
+    「; writing 「**…**」 works. ``content check`` reports these so readers never see asterisks.
+    """
+    lines = []
+    for token in _parser(False, permissive=True).parse(text):
+        if token.type == "inline" and any(
+            child.type == "text" and "**" in child.content for child in token.children or ()
+        ):
+            lines.append(token.map[0] if token.map else 0)
+    return lines
+
+
+def render_markdown(text: str, resolve_link: LinkResolver | None = None, *, breaks: bool = False) -> str:
+    """Render ``text`` to HTML. ``resolve_link`` maps bare content ids to URLs.
+
+    This is the only place Markdown becomes HTML: content at import, board posts when saved.
+    Links to other sites open normally but carry ``rel="noopener noreferrer nofollow"``.
+    """
+    md = _parser(breaks)
+    tokens = md.parse(text)
+    for token in tokens:
+        for child in token.children or ():
+            if child.type != "link_open":
+                continue
+            href = child.attrGet("href") or ""
+            if resolve_link and CONTENT_ID.match(href):
+                child.attrSet("href", resolve_link(href) or href)
+            elif _SCHEME.match(href) and not href.lower().startswith("mailto:"):
+                child.attrSet("rel", "noopener noreferrer nofollow")
+    return md.renderer.render(tokens, md.options, {})

@@ -1,0 +1,124 @@
+"""Question types. Each is a small class that validates its definition and grades an answer.
+
+Adding a type means adding one class here and decorating it with :func:`register`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+Report = Callable[[tuple, str], None]  # (path inside the question, message)
+
+REGISTRY: dict[str, type[QuestionType]] = {}
+
+
+class AnswerError(ValueError):
+    """A submitted answer that cannot be graded (unknown option, missing answer)."""
+
+
+def register(cls: type[QuestionType]) -> type[QuestionType]:
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def question_type(name: str) -> QuestionType:
+    """The registered type called ``name``; KeyError if none."""
+    return REGISTRY[name]()
+
+
+class QuestionType:
+    """Base class: options with ids, some of them correct."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    multiple_answers: ClassVar[bool] = False
+
+    def validate(self, question: dict[str, Any], report: Report) -> None:
+        """Report every problem in the type-specific part of ``question``."""
+        options = question.get("options")
+        if not isinstance(options, list) or len(options) < 2:
+            report(("options",), "options に2つ以上の選択肢が必要です。")
+            return
+        seen: set[str] = set()
+        for index, option in enumerate(options):
+            if not isinstance(option, dict):
+                report(("options", index), "選択肢は id と text を持つマッピングにしてください。")
+                continue
+            option_id = option.get("id")
+            if not isinstance(option_id, str) or not option_id:
+                report(("options", index), "選択肢に id がありません。")
+            elif option_id in seen:
+                report(("options", index, "id"), f"選択肢の id「{option_id}」が重複しています。")
+            else:
+                seen.add(option_id)
+            if not isinstance(option.get("text"), str) or not option["text"].strip():
+                report(("options", index), "選択肢に text がありません。")
+            if option.get("correct") not in (None, True, False):
+                report(("options", index, "correct"), "correct は true か false にしてください。")
+            if not option.get("correct") and not str(option.get("reason") or "").strip():
+                report(("options", index), "誤りの選択肢には、誤りである理由（reason）が必要です。")
+        correct = sum(1 for option in options if isinstance(option, dict) and option.get("correct"))
+        self.check_correct_count(correct, report)
+
+    def check_correct_count(self, count: int, report: Report) -> None:
+        if count != 1:
+            report(("options",), f"single の問題は正解（correct: true）をちょうど1つにしてください（現在 {count}）。")
+
+    def options(self, question: dict[str, Any]) -> list[dict[str, Any]]:
+        """Options as stored, with ``correct`` and ``reason``: for grading and feedback only."""
+        return question["options"]
+
+    def correct_ids(self, question: dict[str, Any]) -> set[str]:
+        return {option["id"] for option in self.options(question) if option.get("correct")}
+
+    def parse_answer(self, question: dict[str, Any], raw: list[str]) -> set[str]:
+        """Turn submitted option ids into an answer; AnswerError for anything malformed."""
+        known = {option["id"] for option in self.options(question)}
+        chosen = set(raw)
+        if not chosen:
+            raise AnswerError("未回答の問題があります。")
+        if chosen - known:
+            raise AnswerError("存在しない選択肢が送信されました。")
+        if not self.multiple_answers and len(chosen) != 1:
+            raise AnswerError("この問題は選択肢を1つだけ選んでください。")
+        return chosen
+
+    def grade(self, question: dict[str, Any], answer: set[str]) -> bool:
+        """True when ``answer`` is exactly the set of correct options (order never matters)."""
+        return answer == self.correct_ids(question)
+
+
+@register
+class SingleChoice(QuestionType):
+    name = "single"
+    label = "1つ選択"
+
+
+@register
+class MultipleChoice(QuestionType):
+    name = "multiple"
+    label = "当てはまるものをすべて選択"
+    multiple_answers = True
+
+    def check_correct_count(self, count: int, report: Report) -> None:
+        if count < 1:
+            report(("options",), "multiple の問題には正解（correct: true）が1つ以上必要です。")
+
+
+@register
+class TrueFalse(QuestionType):
+    name = "truefalse"
+    label = "正誤"
+
+    def validate(self, question: dict[str, Any], report: Report) -> None:
+        if "options" in question:
+            report(("options",), "truefalse の問題に options は書きません（answer: true / false）。")
+        if not isinstance(question.get("answer"), bool):
+            report(("answer",), "truefalse の問題には answer: true か answer: false が必要です。")
+
+    def options(self, question: dict[str, Any]) -> list[dict[str, Any]]:
+        answer = question.get("answer")
+        return [
+            {"id": "true", "text": "正しい", "correct": answer is True},
+            {"id": "false", "text": "誤り", "correct": answer is False},
+        ]

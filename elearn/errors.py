@@ -1,0 +1,43 @@
+"""Japanese error pages; never a traceback."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: ("リクエストを処理できませんでした", "送信内容に問題がありました。前のページに戻って、もう一度お試しください。"),
+    403: ("このページを見る権限がありません", "権限が必要な場合は、研修担当者または管理者にお問い合わせください。"),
+    404: ("ページが見つかりません", "URL が正しいか確認してください。ページが移動または削除された可能性があります。"),
+    405: ("この操作はできません", "ページを開き直して、もう一度お試しください。"),
+    413: ("送信されたデータが大きすぎます", "ファイルや文章を小さくしてから、もう一度送信してください。"),
+    429: ("短時間に操作が集中しました", "しばらく時間をおいてから、もう一度お試しください。"),
+    500: ("システムでエラーが発生しました", "ご不便をおかけしています。時間をおいてもう一度お試しください。続く場合は管理者にお知らせください。"),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    """The error page for ``code``."""
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+
+def _handle_http(error: HTTPException):
+    return render_error(error.code or 500)
+
+
+def _handle_csrf(error: CSRFError):
+    return render_error(400, "フォームの有効期限が切れたか、送信元を確認できませんでした。ページを開き直して、もう一度送信してください。")
+
+
+def _handle_unexpected(error: Exception):
+    from .extensions import db
+
+    db.session.rollback()
+    return render_error(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(InternalServerError, _handle_unexpected)

@@ -1,0 +1,75 @@
+"""Progress rules: opening and completing modules, and what a learner has done per curriculum."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..extensions import db
+from ..models import CURRICULA, Module, Progress, utcnow
+
+
+def _insert(table):
+    """An INSERT that understands ON CONFLICT on both supported databases."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def mark_opened(user_id: int, module_id: int) -> None:
+    """Record the first opening of a module (学習中); concurrent calls leave exactly one row."""
+    statement = _insert(Progress.__table__).values(
+        user_id=user_id, module_id=module_id, opened_at=utcnow()
+    ).on_conflict_do_nothing(index_elements=["user_id", "module_id"])
+    db.session.execute(statement)
+
+
+def visible_modules(curriculum: str | None = None) -> list[Module]:
+    """Current (not retired) modules, in curriculum order."""
+    query = select(Module).where(Module.retired.is_(False)).order_by(Module.curriculum, Module.position)
+    if curriculum:
+        query = query.where(Module.curriculum == curriculum)
+    return list(db.session.scalars(query))
+
+
+def progress_by_module(user_id: int, module_ids: list[int] | None = None) -> dict[int, Progress]:
+    """The user's progress rows keyed by module id (one query)."""
+    query = select(Progress).where(Progress.user_id == user_id)
+    if module_ids is not None:
+        query = query.where(Progress.module_id.in_(module_ids))
+    return {row.module_id: row for row in db.session.scalars(query)}
+
+
+def status_of(progress: Progress | None) -> str:
+    """未着手 / 学習中 / 修了."""
+    if progress is None:
+        return "未着手"
+    return progress.status
+
+
+@dataclass
+class CurriculumSummary:
+    key: str
+    label: str
+    total: int
+    completed: int
+    next_module: Module | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.total) if self.total else 0
+
+
+def curriculum_summaries(user_id: int) -> list[CurriculumSummary]:
+    """Per curriculum: modules completed out of total and the next unfinished module (2 queries)."""
+    modules = visible_modules()
+    progress = progress_by_module(user_id)
+    summaries = []
+    for key, label in CURRICULA.items():
+        own = [m for m in modules if m.curriculum == key]
+        if not own:
+            continue
+        done = [m for m in own if progress.get(m.id) and progress[m.id].completed_at]
+        pending = [m for m in own if not (progress.get(m.id) and progress[m.id].completed_at)]
+        summaries.append(CurriculumSummary(key, label, len(own), len(done), pending[0] if pending else None))
+    return summaries

@@ -1,0 +1,51 @@
+"""Learners' progress per module and every quiz attempt."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .content import Module, Quiz
+from .user import User
+
+
+class Progress(db.Model):
+    """One row per learner and module: when it was first opened and when it was completed."""
+
+    __tablename__ = "progress"
+    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    best_score: Mapped[int | None] = mapped_column()
+
+    user: Mapped[User] = relationship()
+    module: Mapped[Module] = relationship()
+
+    @property
+    def status(self) -> str:
+        return "修了" if self.completed_at else "学習中"
+
+
+class QuizAttempt(db.Model):
+    """A submitted quiz: the answers as given, the score (percent) and whether it passed."""
+
+    __tablename__ = "quiz_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    score: Mapped[int] = mapped_column()
+    passed: Mapped[bool] = mapped_column()
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    quiz: Mapped[Quiz] = relationship()

@@ -1,0 +1,16 @@
+// Progressive enhancement only: every page works without this file.
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.querySelector(".nav-toggle");
+  const nav = document.getElementById("site-nav");
+  if (toggle && nav) {
+    nav.classList.add("site-nav--collapsible");
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") === "true";
+      toggle.setAttribute("aria-expanded", String(!open));
+      nav.classList.toggle("site-nav--open", !open);
+    });
+  }
+  for (const field of document.querySelectorAll(".copy-field")) {
+    field.addEventListener("focus", () => field.select());
+  }
+});

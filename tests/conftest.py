@@ -1,0 +1,117 @@
+"""Fixtures: an app per test on a migrated database (SQLite by default, PostgreSQL by URL)."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from elearn import create_app
+from elearn.cli import create_user
+from elearn.extensions import db
+from elearn.models import Role
+from elearn.passwords import hash_password
+
+FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+PASSWORD = "とても長い合言葉 correct horse"
+_PASSWORD_HASH = hash_password(PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A freshly migrated database for the whole run; ELEARN_DATABASE_URL selects PostgreSQL."""
+    url = os.environ.get("ELEARN_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url):
+    """An app bound to the test database; every table is emptied after the test."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "CONTENT_DIR": str(FIXTURE_CONTENT)})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user with the shared test password: ``make_user(role=Role.ORGANISER)``."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role = Role.LEARNER, email: str | None = None, name: str | None = None, **fields):
+        number = next(counter)
+        with app.app_context():
+            user = create_user(email or f"user{number}@example.jp", role, name or f"利用者{number}",
+                               fields.pop("organisation", "テスト支援センター"),
+                               fields.pop("prefecture", "東京都"), password_hash=_PASSWORD_HASH)
+            for key, value in fields.items():
+                setattr(user, key, value)
+            db.session.commit()
+            return db.session.get(type(user), user.id)
+    return make
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token in a rendered form."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log in and out through the real forms (CSRF included)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, next: str = ""):
+        page = self.client.get("/auth/login")
+        return self.client.post("/auth/login", data={
+            "email": email, "password": password, "next": next, "csrf_token": csrf_from(page.text)})
+
+    def logout(self):
+        page = self.client.get("/")
+        return self.client.post("/auth/logout", data={"csrf_token": csrf_from(page.text)})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def content(app, runner):
+    """The fixture content tree, imported."""
+    result = runner.invoke(args=["content", "import"])
+    assert result.exit_code == 0, result.output
+    return FIXTURE_CONTENT

@@ -1,0 +1,86 @@
+"""The app factory, configuration, security headers, error pages and health check."""
+from __future__ import annotations
+
+import pytest
+
+from elearn import InsecureConfigError, create_app
+
+
+@pytest.mark.parametrize("key", ["", "dev", "short-key"])
+def test_refuses_to_start_without_a_real_secret_key(monkeypatch, key):
+    """Outside debug/testing the app will not start without ELEARN_SECRET_KEY; the message says what to set."""
+    monkeypatch.setenv("ELEARN_SECRET_KEY", key)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(InsecureConfigError, match="ELEARN_SECRET_KEY"):
+        create_app()
+
+
+def test_starts_with_a_real_secret_key_and_secure_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("ELEARN_SECRET_KEY", "k" * 16 + "0123456789abcdef0123")
+    monkeypatch.setenv("ELEARN_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_environment_settings(monkeypatch, tmp_path):
+    monkeypatch.setenv("ELEARN_DATABASE_URL", f"sqlite:///{tmp_path / 'y.sqlite3'}")
+    monkeypatch.setenv("ELEARN_CONTENT_DIR", str(tmp_path))
+    monkeypatch.setenv("ELEARN_RATELIMIT_STORAGE_URL", "memory://")
+    app = create_app({"TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("y.sqlite3")
+    assert app.config["CONTENT_DIR"] == str(tmp_path)
+
+
+def test_security_headers(client):
+    response = client.get("/auth/login")
+    csp = response.headers["Content-Security-Policy"]
+    for part in ("script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'",
+                 "img-src 'self'"):
+        assert part in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_script(client, auth, make_user, content):
+    auth.login(make_user().email)
+    for url in ("/", "/courses/", "/courses/initial/", "/courses/initial/t-alpha", "/cases/", "/cases/t-case"):
+        html = client.get(url).text
+        assert "<script>" not in html and " on" + "click=" not in html, url
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.text == "ok"
+
+
+def test_healthz_fails_when_database_is_down(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    assert app.test_client().get("/healthz").status_code == 503
+
+
+def test_error_pages_are_japanese(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "ページが見つかりません" in response.text
+
+
+def test_request_body_limit(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = client.post("/auth/login", data={"email": "a" * 5000})
+    assert response.status_code == 413 and "大きすぎます" in response.text
+
+
+def test_unexpected_error_shows_no_traceback(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "システムでエラーが発生しました" in response.text and "secret detail" not in response.text
+    assert "Traceback" not in response.text

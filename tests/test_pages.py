@@ -1,0 +1,114 @@
+"""Learner, organiser and admin pages and their permissions."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from elearn.extensions import db
+from elearn.models import Progress, Role, User
+
+from .conftest import csrf_from
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/courses/initial/")
+    assert response.status_code == 302 and "/auth/login?next=" in response.headers["Location"]
+
+
+def test_module_page_shows_stored_html_and_marks_in_progress(app, client, auth, make_user, content):
+    """Opening a module shows its body and sources and records it as 学習中 exactly once."""
+    user = make_user()
+    auth.login(user.email)
+    page = client.get("/courses/initial/t-alpha")
+    assert page.status_code == 200
+    assert "テスト用の本文です。" in page.text and "出典" in page.text and "学習中" in page.text
+    assert 'rel="next"' in page.text
+    client.get("/courses/initial/t-alpha")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Progress.id))) == 1
+    listing = client.get("/courses/initial/")
+    assert re.search(r"テスト教材A.*?学習中", listing.text, re.S)
+    assert re.search(r"テスト教材B.*?未着手", listing.text, re.S)
+
+
+def test_unknown_module_is_404(client, auth, make_user, content):
+    auth.login(make_user().email)
+    assert client.get("/courses/initial/nothing").status_code == 404
+    assert client.get("/courses/nothing/").status_code == 404
+    assert client.get("/courses/followup/t-alpha").status_code == 404
+
+
+def test_dashboard_shows_progress_and_next_module(client, auth, make_user, content):
+    auth.login(make_user().email)
+    html = client.get("/").text
+    assert "初任者研修" in html and "0 / 2 修了" in html and "続きから：テスト教材A" in html
+
+
+def test_case_page(client, auth, make_user, content):
+    auth.login(make_user().email)
+    html = client.get("/cases/t-case").text
+    assert "センター1か所" in html and "事例検討の問い" in html
+
+
+@pytest.mark.parametrize("url", ["/organiser/", "/admin/users"])
+def test_learner_refused_on_organiser_and_admin_pages(client, auth, make_user, url):
+    auth.login(make_user().email)
+    response = client.get(url)
+    assert response.status_code == 403 and "権限がありません" in response.text
+
+
+def test_organiser_refused_on_admin_pages(client, auth, make_user):
+    auth.login(make_user(Role.ORGANISER).email)
+    assert client.get("/organiser/").status_code == 200
+    assert client.get("/admin/users").status_code == 403
+
+
+def test_organiser_issues_link_for_learner_not_admin(client, auth, make_user):
+    organiser = make_user(Role.ORGANISER)
+    learner = make_user(name="受講 花子")
+    admin = make_user(Role.ADMIN)
+    auth.login(organiser.email)
+    page = client.get("/organiser/?q=花子")
+    assert "受講 花子" in page.text
+    token = csrf_from(page.text)
+    response = client.post(f"/organiser/users/{learner.id}/set-password-link", data={"csrf_token": token})
+    assert response.status_code == 200 and "/auth/set-password/" in response.text
+    refused = client.post(f"/organiser/users/{admin.id}/set-password-link", data={"csrf_token": token})
+    assert refused.status_code == 403
+
+
+def test_admin_searches_changes_role_and_deactivates(app, client, auth, make_user):
+    admin = make_user(Role.ADMIN)
+    target = make_user(name="山田 太郎", organisation="みどり市ひきこもり地域支援センター")
+    make_user(name="別の人", organisation="別の所属")
+    other_client = app.test_client()
+    from .conftest import AuthActions
+    AuthActions(other_client).login(target.email)
+    auth.login(admin.email)
+    page = client.get("/admin/users?q=みどり市")
+    assert "山田 太郎" in page.text and "別の人" not in page.text
+    token = csrf_from(page.text)
+    assert client.post(f"/admin/users/{target.id}/role", data={"role": "organiser", "csrf_token": token}).status_code == 302
+    assert client.post(f"/admin/users/{target.id}/active", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        user = db.session.get(User, target.id)
+        assert user.role == "organiser" and not user.active
+    assert other_client.get("/").status_code == 302  # deactivation ended their session
+
+
+def test_admin_cannot_demote_self(app, client, auth, make_user):
+    admin = make_user(Role.ADMIN)
+    auth.login(admin.email)
+    token = csrf_from(client.get("/admin/users").text)
+    client.post(f"/admin/users/{admin.id}/role", data={"role": "learner", "csrf_token": token})
+    with app.app_context():
+        assert db.session.get(User, admin.id).role == "admin"
+
+
+def test_search_treats_wildcards_literally(client, auth, make_user):
+    admin = make_user(Role.ADMIN)
+    make_user(name="普通の名前")
+    auth.login(admin.email)
+    assert "普通の名前" not in client.get("/admin/users?q=%25").text
