@@ -143,7 +143,7 @@ def test_reimport_after_edit_keeps_progress_and_attempts(app, runner, tree, make
         module = db.session.scalar(select(Module).where(Module.slug == "t-alpha"))
         mark_opened(learner.id, module.id)
         db.session.execute(db.update(Progress).values(completed_at=utcnow(), best_score=100))
-        db.session.add(QuizAttempt(user_id=learner.id, quiz_id=module.quiz.id, answers={"q1": ["a"]},
+        db.session.add(QuizAttempt(user_id=learner.id, quiz_id=module.quiz.id, answers={"q1": ["a"]}, nonce="n1",
                                    score=100, passed=True))
         db.session.commit()
         module_id = module.id

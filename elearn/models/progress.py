@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -35,11 +35,16 @@ class Progress(db.Model):
 
 
 class QuizAttempt(db.Model):
-    """A submitted quiz: the answers as given, the score (percent) and whether it passed."""
+    """A submitted quiz: the answers as given, the score (percent) and whether it passed.
+
+    ``nonce`` comes from the form the learner was shown; it is unique, so a double submit or a
+    replayed form can never record a second attempt.
+    """
 
     __tablename__ = "quiz_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
