@@ -25,6 +25,11 @@ def can_issue_link_for(actor: User, target: User) -> bool:
     return is_organiser(actor) and target.role == Role.LEARNER.value
 
 
+def can_view_sheet(user: User, sheet) -> bool:
+    """A 事例検討シート is private to its author (cohort organisers see shared ones on the cohort page)."""
+    return user.is_authenticated and sheet.user_id == user.id
+
+
 def require(predicate):
     """A view decorator: log in first, then 403 unless ``predicate(current_user)``."""
     def decorator(view):

@@ -1,14 +1,25 @@
-"""Case study list and case pages."""
+"""Case studies: list, case page (with quiz and 事例検討シート), sheet saving, sharing and printing."""
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..extensions import db
-from ..learning.services import mark_opened, progress_by_module, status_of, visible_modules
-from ..models import Module
+from ..forms import EmptyForm
+from ..learning.pages import render_item_page
+from ..learning.services import progress_by_module, status_of, visible_module, visible_modules
+from ..models import SHEET_FIELDS, CaseSheet
+from ..permissions import can_view_sheet
 from . import bp
+from .forms import SheetForm
+from .services import save_sheet, set_shared, sheet_for
+
+
+def _case_or_404(case_id: str):
+    case = visible_module(case_id)
+    if case is None or case.curriculum != "cases":
+        abort(404)
+    return case
 
 
 @bp.get("/")
@@ -23,11 +34,50 @@ def index():
 @bp.get("/<case_id>")
 @login_required
 def case(case_id: str):
-    """One case: its facts and narrative."""
-    row = db.session.scalar(select(Module).where(Module.slug == case_id, Module.curriculum == "cases",
-                                                 Module.retired.is_(False)))
-    if row is None:
-        abort(404)
-    mark_opened(current_user.id, row.id)
+    """One case: facts, narrative, questions, the learner's sheet and the quiz."""
+    return render_item_page(_case_or_404(case_id))
+
+
+@bp.post("/<case_id>/sheet")
+@login_required
+def save(case_id: str):
+    """Save the learner's sheet as a draft (editable any time)."""
+    case = _case_or_404(case_id)
+    form = SheetForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return render_item_page(case, sheet_form=form, status=400)
+    if form.is_empty() and sheet_for(current_user.id, case.id) is None:
+        flash("空のシートは保存されません。どれか1つの欄に書いてから保存してください。", "error")
+        return redirect(url_for("cases.case", case_id=case.slug) + "#sheet")
+    save_sheet(current_user.id, case, form.values())
     db.session.commit()
-    return render_template("cases/case.html", case=row)
+    flash("事例検討シートを保存しました。", "success")
+    return redirect(url_for("cases.case", case_id=case.slug) + "#sheet")
+
+
+@bp.post("/<case_id>/sheet/share")
+@login_required
+def share(case_id: str):
+    """Share the sheet with the organisers of the learner's cohorts, or withdraw sharing."""
+    case = _case_or_404(case_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    sheet = sheet_for(current_user.id, case.id)
+    if sheet is None:
+        abort(404)
+    set_shared(sheet, not sheet.shared)
+    db.session.commit()
+    flash("研修担当者と共有しました。" if sheet.shared else "共有を取り消しました。", "success")
+    return redirect(url_for("cases.case", case_id=case.slug) + "#sheet")
+
+
+@bp.get("/sheets/<int:sheet_id>")
+@login_required
+def sheet(sheet_id: int):
+    """A sheet on its own, for printing; 404 for anyone who may not read it."""
+    row = db.session.get(CaseSheet, sheet_id)
+    if row is None or not can_view_sheet(current_user, row):
+        abort(404)
+    return render_template("cases/sheet.html", sheet=row, case=row.module, sheet_fields=SHEET_FIELDS)

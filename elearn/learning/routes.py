@@ -1,23 +1,26 @@
-"""Learner pages: dashboard, curriculum lists and module pages."""
+"""Learner pages: dashboard, curricula, module pages, quizzes and the learning record."""
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..extensions import db
-from ..models import CURRICULA, Module
+from ..forms import EmptyForm
+from ..models import CURRICULA, Module, QuizAttempt
 from . import bp
-from .services import curriculum_summaries, mark_opened, progress_by_module, status_of, visible_modules
-
-COURSE_CURRICULA = ("initial", "followup", "hints")
+from .pages import item_url, render_item_page
+from .quiz import AlreadySubmitted, QuizError, grade, read_answers, read_attempt_token, record_attempt, review
+from .services import (COURSE_CURRICULA, curriculum_summaries, learning_record, progress_by_module,
+                       resume_module, status_of, visible_module, visible_modules)
 
 
 @bp.get("/")
 @login_required
 def dashboard():
     """The learner's overview: progress per curriculum and where to continue."""
-    return render_template("learning/dashboard.html", summaries=curriculum_summaries(current_user.id))
+    summaries = curriculum_summaries(current_user.id)
+    return render_template("learning/dashboard.html", summaries=summaries,
+                           resume=resume_module(current_user.id, summaries))
 
 
 @bp.get("/courses/")
@@ -35,7 +38,7 @@ def curriculum(curriculum: str):
         abort(404)
     modules = visible_modules(curriculum)
     progress = progress_by_module(current_user.id, [m.id for m in modules])
-    rows = [(m, status_of(progress.get(m.id))) for m in modules]
+    rows = [(m, status_of(progress.get(m.id)), progress.get(m.id)) for m in modules]
     return render_template("learning/curriculum.html", curriculum=curriculum,
                            label=CURRICULA[curriculum], rows=rows)
 
@@ -43,17 +46,63 @@ def curriculum(curriculum: str):
 @bp.get("/courses/<curriculum>/<module_id>")
 @login_required
 def module(curriculum: str, module_id: str):
-    """A module page: the stored HTML, its sources and neighbours. Opening marks it 学習中."""
-    row = db.session.scalar(select(Module).where(Module.slug == module_id, Module.curriculum == curriculum,
-                                                 Module.retired.is_(False)))
-    if row is None or curriculum not in COURSE_CURRICULA:
+    """A module or scene page: stored HTML, sources, neighbours and the quiz. Opening marks it 学習中."""
+    row = visible_module(module_id)
+    if row is None or row.curriculum != curriculum or curriculum not in COURSE_CURRICULA:
         abort(404)
-    mark_opened(current_user.id, row.id)
-    db.session.commit()
-    siblings = visible_modules(curriculum)
-    index = next(i for i, m in enumerate(siblings) if m.id == row.id)
-    previous = siblings[index - 1] if index > 0 else None
-    following = siblings[index + 1] if index + 1 < len(siblings) else None
-    progress = progress_by_module(current_user.id, [row.id]).get(row.id)
-    return render_template("learning/module.html", module=row, previous=previous, following=following,
-                           status=status_of(progress), progress=progress)
+    return render_item_page(row)
+
+
+@bp.post("/quiz/<module_id>")
+@login_required
+def submit_quiz(module_id: str):
+    """Grade a quiz on the server, store the attempt, and show the result (or say what is missing)."""
+    row = visible_module(module_id)
+    if row is None or row.quiz is None or row.quiz.retired:
+        abort(404)
+    quiz = row.quiz
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        nonce = read_attempt_token(request.form.get("attempt", ""), current_user.id, quiz.id)
+        submission = read_answers(quiz, request.form)
+    except QuizError as exc:
+        flash(str(exc), "error")
+        return redirect(item_url(row) + "#quiz")
+    if submission.errors:
+        return render_item_page(row, quiz_answers=submission.answers, quiz_errors=submission.errors,
+                                attempt_token=request.form["attempt"], status=400)
+    try:
+        attempt = record_attempt(current_user.id, quiz, nonce, grade(quiz, submission.answers))
+        db.session.commit()
+    except AlreadySubmitted as exc:
+        db.session.rollback()
+        if exc.attempt is None or exc.attempt.user_id != current_user.id:
+            abort(400)
+        flash(str(exc), "info")
+        attempt = exc.attempt
+    return redirect(url_for("learning.quiz_result", module_id=row.slug, attempt_id=attempt.id))
+
+
+@bp.get("/quiz/<module_id>/attempts/<int:attempt_id>")
+@login_required
+def quiz_result(module_id: str, attempt_id: int):
+    """Score, pass/fail and, for every question, the right answer with its explanation and source."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id or attempt.quiz.module.slug != module_id:
+        abort(404)
+    quiz = attempt.quiz
+    module = quiz.module
+    progress = progress_by_module(current_user.id, [module.id]).get(module.id)
+    return render_template("learning/quiz_result.html", attempt=attempt, quiz=quiz, module=module,
+                           rows=review(quiz, attempt), progress=progress, module_url=item_url(module))
+
+
+@bp.get("/records")
+@login_required
+def records():
+    """学習の記録: every module the learner opened, with status and best score, and every attempt."""
+    page = request.args.get("page", 1, type=int)
+    modules, attempts = learning_record(current_user.id, page)
+    return render_template("learning/records.html", modules=modules, attempts=attempts, item_url=item_url)
+

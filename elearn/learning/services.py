@@ -5,12 +5,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import load_only, selectinload
 
 from ..extensions import db
-from ..models import CURRICULA, Module, Progress, utcnow
+from ..models import CURRICULA, Module, Progress, Quiz, QuizAttempt, utcnow
+
+COURSE_CURRICULA = ("initial", "followup", "hints")
+ATTEMPTS_PER_PAGE = 50
 
 
-def _insert(table):
+def insert_statement(table):
     """An INSERT that understands ON CONFLICT on both supported databases."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
@@ -18,18 +22,42 @@ def _insert(table):
 
 def mark_opened(user_id: int, module_id: int) -> None:
     """Record the first opening of a module (学習中); concurrent calls leave exactly one row."""
-    statement = _insert(Progress.__table__).values(
+    statement = insert_statement(Progress.__table__).values(
         user_id=user_id, module_id=module_id, opened_at=utcnow()
     ).on_conflict_do_nothing(index_elements=["user_id", "module_id"])
     db.session.execute(statement)
 
 
+#: Columns needed to list modules (not the stored HTML).
+LISTING_COLUMNS = load_only(Module.id, Module.slug, Module.kind, Module.curriculum, Module.position,
+                            Module.title, Module.minutes, Module.meta)
+
+
 def visible_modules(curriculum: str | None = None) -> list[Module]:
-    """Current (not retired) modules, in curriculum order."""
-    query = select(Module).where(Module.retired.is_(False)).order_by(Module.curriculum, Module.position)
+    """Current (not retired) modules, in curriculum order, without their bodies."""
+    query = (select(Module).options(LISTING_COLUMNS).where(Module.retired.is_(False))
+             .order_by(Module.curriculum, Module.position))
     if curriculum:
         query = query.where(Module.curriculum == curriculum)
     return list(db.session.scalars(query))
+
+
+def visible_module(slug: str) -> Module | None:
+    """The current module, scene or case with content id ``slug``."""
+    return db.session.scalar(select(Module).where(Module.slug == slug, Module.retired.is_(False)))
+
+
+def neighbours(module: Module) -> tuple[Module | None, Module | None]:
+    """The previous and next module of the same curriculum."""
+    siblings = db.session.execute(
+        select(Module.id, Module.slug, Module.title, Module.curriculum)
+        .where(Module.curriculum == module.curriculum, Module.retired.is_(False))
+        .order_by(Module.position)
+    ).all()
+    index = next(i for i, row in enumerate(siblings) if row.id == module.id)
+    previous = siblings[index - 1] if index > 0 else None
+    following = siblings[index + 1] if index + 1 < len(siblings) else None
+    return previous, following
 
 
 def progress_by_module(user_id: int, module_ids: list[int] | None = None) -> dict[int, Progress]:
@@ -73,3 +101,31 @@ def curriculum_summaries(user_id: int) -> list[CurriculumSummary]:
         pending = [m for m in own if not (progress.get(m.id) and progress[m.id].completed_at)]
         summaries.append(CurriculumSummary(key, label, len(own), len(done), pending[0] if pending else None))
     return summaries
+
+
+def resume_module(user_id: int, summaries: list[CurriculumSummary]) -> Module | None:
+    """Where to continue: the unfinished module opened most recently, else the first unfinished one."""
+    row = db.session.scalar(
+        select(Module).options(LISTING_COLUMNS).join(Progress, Progress.module_id == Module.id)
+        .where(Progress.user_id == user_id, Progress.completed_at.is_(None), Module.retired.is_(False))
+        .order_by(Progress.opened_at.desc()).limit(1)
+    )
+    if row is not None:
+        return row
+    return next((s.next_module for s in summaries if s.next_module), None)
+
+
+def learning_record(user_id: int, page: int):
+    """The learner's progress rows (with modules) and a page of their attempts, newest first."""
+    modules = db.session.execute(
+        select(Module, Progress).options(LISTING_COLUMNS).join(Progress, Progress.module_id == Module.id)
+        .where(Progress.user_id == user_id).order_by(Module.curriculum, Module.position)
+    ).all()
+    attempts = db.paginate(
+        select(QuizAttempt).options(
+            selectinload(QuizAttempt.quiz).load_only(Quiz.id, Quiz.module_id, Quiz.pass_mark)
+            .selectinload(Quiz.module).load_only(Module.id, Module.slug, Module.title, Module.curriculum)
+        ).where(QuizAttempt.user_id == user_id).order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc()),
+        page=page, per_page=ATTEMPTS_PER_PAGE, error_out=False,
+    )
+    return modules, attempts

@@ -1,0 +1,75 @@
+"""Rendering a content item's page (module, scene or case) with its quiz, shared by the views."""
+from __future__ import annotations
+
+from flask import render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import Module
+from .quiz import QuizError, new_attempt_token, presented_questions, read_attempt_token
+from .services import mark_opened, neighbours, progress_by_module, status_of
+
+
+def item_url(module: Module) -> str:
+    """The page of a module, scene or case."""
+    if module.curriculum == "cases":
+        return url_for("cases.case", case_id=module.slug)
+    return url_for("learning.module", curriculum=module.curriculum, module_id=module.slug)
+
+
+def _quiz_context(module: Module, answers, errors, token) -> dict:
+    quiz = module.quiz
+    if quiz is None or quiz.retired:
+        return {"quiz": None}
+    nonce = None
+    if token:
+        try:
+            nonce = read_attempt_token(token, current_user.id, quiz.id)
+        except QuizError:
+            nonce = None
+    if nonce is None:
+        token = new_attempt_token(current_user.id, quiz.id)
+        nonce = read_attempt_token(token, current_user.id, quiz.id)
+    return {
+        "quiz": quiz,
+        "questions": presented_questions(quiz, nonce),
+        "attempt_token": token,
+        "quiz_answers": answers or {},
+        "quiz_errors": errors or {},
+        "quiz_form": EmptyForm(),
+    }
+
+
+def _scene_context(module: Module) -> dict:
+    """The learner's choice in a scene (a GET parameter: nothing is stored, nothing is graded)."""
+    scenario = module.meta.get("scenario") or {}
+    options = {o["id"]: o for o in scenario.get("options", [])}
+    choice = request.args.get("choice")
+    return {"scenario": scenario, "choice": options.get(choice)}
+
+
+def render_item_page(module: Module, *, quiz_answers=None, quiz_errors=None, attempt_token=None,
+                     sheet_form=None, status: int = 200):
+    """The page for ``module``; opening it records 学習中 (once) for the learner."""
+    progress = progress_by_module(current_user.id, [module.id]).get(module.id)
+    if progress is None:
+        mark_opened(current_user.id, module.id)
+        db.session.commit()
+        progress = progress_by_module(current_user.id, [module.id]).get(module.id)
+    context = {
+        "module": module,
+        "progress": progress,
+        "status": status_of(progress),
+        **_quiz_context(module, quiz_answers, quiz_errors, attempt_token),
+    }
+    if module.curriculum == "cases":
+        from ..cases.services import sheet_context
+
+        context.update(sheet_context(module, current_user.id, sheet_form))
+        return render_template("cases/case.html", case=module, **context), status
+    previous, following = neighbours(module)
+    context.update(previous=previous, following=following)
+    if module.kind == "scene":
+        context.update(_scene_context(module))
+    return render_template("learning/module.html", **context), status

@@ -1,0 +1,184 @@
+"""The quiz engine: per-attempt forms, server-side grading and recording attempts.
+
+The client never sees which options are correct before submitting: the form carries only option
+ids and texts, in an order shuffled per attempt, plus a signed attempt token. Grading looks the
+question up by id and compares sets of option ids, so order never matters.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..content.questions import AnswerError, question_type
+from ..extensions import db
+from ..models import Progress, Quiz, QuizAttempt, utcnow
+from .services import insert_statement
+
+TOKEN_SALT = "elearn.quiz-attempt"
+TOKEN_MAX_AGE = 24 * 60 * 60  # seconds a quiz form stays valid
+
+
+class QuizError(Exception):
+    """A submission that cannot be graded as a whole (bad token, replay, unknown question)."""
+
+
+class AlreadySubmitted(QuizError):
+    """The form's attempt was recorded before (double submit or replayed form)."""
+
+    def __init__(self, attempt: QuizAttempt):
+        super().__init__("この回答はすでに送信済みです。記録済みの結果を表示しています。")
+        self.attempt = attempt
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def new_attempt_token(user_id: int, quiz_id: int) -> str:
+    """A signed token naming the learner, the quiz and a fresh nonce for one attempt."""
+    return _serializer().dumps({"u": user_id, "q": quiz_id, "n": secrets.token_hex(16)})
+
+
+def read_attempt_token(token: str, user_id: int, quiz_id: int) -> str:
+    """The nonce in ``token``; QuizError if it is forged, expired or for someone/something else."""
+    try:
+        data = _serializer().loads(token or "", max_age=TOKEN_MAX_AGE)
+    except SignatureExpired as exc:
+        raise QuizError("回答の受付時間（24時間）を過ぎました。もう一度回答してください。") from exc
+    except BadSignature as exc:
+        raise QuizError("回答フォームを確認できませんでした。ページを開き直して回答してください。") from exc
+    if not isinstance(data, dict) or data.get("u") != user_id or data.get("q") != quiz_id:
+        raise QuizError("回答フォームを確認できませんでした。ページを開き直して回答してください。")
+    return str(data["n"])
+
+
+def presented_questions(quiz: Quiz, nonce: str) -> list[dict[str, Any]]:
+    """Questions as sent to the browser: no ``correct`` or ``reason``; options shuffled per attempt."""
+    shown = []
+    for question in quiz.questions:
+        options = [{"id": o["id"], "text": o["text"]} for o in question["options"]]
+        if question["type"] != "truefalse":
+            seed = hashlib.sha256(f"{nonce}:{question['id']}".encode()).digest()
+            random.Random(seed).shuffle(options)
+        shown.append({
+            "id": question["id"],
+            "type": question["type"],
+            "label": question_type(question["type"]).label,
+            "multiple": question_type(question["type"]).multiple_answers,
+            "prompt_html": question["prompt_html"],
+            "options": options,
+        })
+    return shown
+
+
+@dataclass
+class Graded:
+    """The outcome of grading one submission."""
+
+    answers: dict[str, list[str]]
+    correct: dict[str, bool]
+    score: int
+    passed: bool
+
+
+@dataclass
+class Submission:
+    """Answers read from a form, with a message per question that could not be read."""
+
+    answers: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def read_answers(quiz: Quiz, form) -> Submission:
+    """Read ``q-<question id>`` fields; unknown questions are a QuizError, bad answers per-question errors."""
+    known = {q["id"] for q in quiz.questions}
+    unknown = {key[2:] for key in form.keys() if key.startswith("q-")} - known
+    if unknown:
+        raise QuizError("このテストにない問題が送信されました。ページを開き直して回答してください。")
+    submission = Submission()
+    for question in quiz.questions:
+        raw = [value for value in form.getlist(f"q-{question['id']}") if value]
+        submission.answers[question["id"]] = raw
+        try:
+            question_type(question["type"]).parse_answer(_definition(question), raw)
+        except AnswerError as exc:
+            submission.errors[question["id"]] = str(exc)
+    return submission
+
+
+def _definition(question: dict[str, Any]) -> dict[str, Any]:
+    """A stored question in the shape the question-type classes expect."""
+    if question["type"] == "truefalse":
+        answer = next(o["id"] == "true" for o in question["options"] if o["correct"])
+        return {**question, "answer": answer}
+    return question
+
+
+def grade(quiz: Quiz, answers: dict[str, list[str]]) -> Graded:
+    """Score ``answers`` (already read without errors) against the stored quiz."""
+    correct = {}
+    for question in quiz.questions:
+        kind = question_type(question["type"])
+        definition = _definition(question)
+        correct[question["id"]] = kind.grade(definition, kind.parse_answer(definition, answers[question["id"]]))
+    score = round(100 * sum(correct.values()) / len(correct)) if correct else 0
+    return Graded(answers, correct, score, score >= quiz.pass_mark)
+
+
+def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded) -> QuizAttempt:
+    """Store the attempt and update progress (best score; 修了 on a pass) in the caller's transaction.
+
+    The attempt's unique nonce turns a double submit into AlreadySubmitted; the progress upsert
+    means concurrent submissions leave exactly one row, and a completion is never lost.
+    """
+    existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.nonce == nonce))
+    if existing is not None:
+        raise AlreadySubmitted(existing)
+    now = utcnow()
+    attempt = QuizAttempt(user_id=user_id, quiz_id=quiz.id, nonce=nonce, answers=graded.answers,
+                          score=graded.score, passed=graded.passed, submitted_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.nonce == nonce))
+        raise AlreadySubmitted(existing) from None
+    table = Progress.__table__
+    statement = insert_statement(table).values(
+        user_id=user_id, module_id=quiz.module_id, opened_at=now,
+        completed_at=now if graded.passed else None, best_score=graded.score,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["user_id", "module_id"],
+        set_={
+            "best_score": case(
+                (or_(table.c.best_score.is_(None), table.c.best_score < statement.excluded.best_score),
+                 statement.excluded.best_score),
+                else_=table.c.best_score),
+            "completed_at": func.coalesce(table.c.completed_at, statement.excluded.completed_at),
+        },
+    )
+    db.session.execute(statement)
+    return attempt
+
+
+def review(quiz: Quiz, attempt: QuizAttempt) -> list[dict[str, Any]]:
+    """Per question, after submitting: the learner's answer, whether it was right, the correct answer."""
+    rows = []
+    for question in quiz.questions:
+        chosen = set(attempt.answers.get(question["id"], []))
+        correct_ids = {o["id"] for o in question["options"] if o["correct"]}
+        rows.append({
+            "question": question,
+            "right": chosen == correct_ids,
+            "options": [{**o, "chosen": o["id"] in chosen} for o in question["options"]],
+        })
+    return rows

@@ -1,0 +1,79 @@
+"""Case studies and the 事例検討シート."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from elearn.extensions import db
+from elearn.models import CaseSheet
+
+from .conftest import AuthActions, csrf_from
+
+SHEET = {"issues": "母親が疲れている", "assessment": "本人は安心できる場がない", "partners": "保健所と役割分担",
+         "next_step": "手紙を書く", "own_area": "居場所が少ない"}
+
+
+@pytest.fixture
+def learner(auth, make_user, content):
+    user = make_user()
+    auth.login(user.email)
+    return user
+
+
+def save(client, data):
+    page = client.get("/cases/t-case")
+    return client.post("/cases/t-case/sheet", data={**data, "csrf_token": csrf_from(page.text)})
+
+
+def test_sheet_saves_and_reveals_discussion_points(app, client, learner):
+    page = client.get("/cases/t-case")
+    assert "小さな一歩から始める" not in page.text and "シートを一度保存すると" in page.text
+    assert save(client, SHEET).status_code == 302
+    page = client.get("/cases/t-case")
+    assert "最終保存" in page.text and "小さな一歩から始める" in page.text
+    assert "母親が疲れている" in page.text
+    save(client, {**SHEET, "next_step": "訪問の前に電話する"})
+    with app.app_context():
+        sheets = db.session.scalars(select(CaseSheet)).all()
+        assert len(sheets) == 1 and sheets[0].next_step == "訪問の前に電話する"
+
+
+def test_empty_sheet_is_not_saved(app, client, learner):
+    response = save(client, {})
+    assert response.status_code == 302
+    assert "空のシートは保存されません" in client.get(response.headers["Location"]).text
+    with app.app_context():
+        assert db.session.scalar(select(CaseSheet)) is None
+
+
+def test_overlong_field_is_refused_and_input_kept(client, learner):
+    response = save(client, {**SHEET, "issues": "あ" * 4001})
+    assert response.status_code == 400
+    assert "気づいた課題は4000文字以内で入力してください。" in response.text
+    assert "本人は安心できる場がない" in response.text
+
+
+def test_sharing_can_be_withdrawn(app, client, learner):
+    save(client, SHEET)
+    token = csrf_from(client.get("/cases/t-case").text)
+    client.post("/cases/t-case/sheet/share", data={"csrf_token": token})
+    assert "研修担当者と共有中" in client.get("/cases/t-case").text
+    client.post("/cases/t-case/sheet/share", data={"csrf_token": token})
+    assert "研修担当者と共有中" not in client.get("/cases/t-case").text
+
+
+def test_another_learner_cannot_read_a_private_sheet(app, client, learner, make_user):
+    save(client, SHEET)
+    with app.app_context():
+        sheet_id = db.session.scalar(select(CaseSheet.id))
+    assert "母親が疲れている" in client.get(f"/cases/sheets/{sheet_id}").text
+    other = app.test_client()
+    AuthActions(other).login(make_user().email)
+    assert other.get(f"/cases/sheets/{sheet_id}").status_code == 404
+    assert "母親が疲れている" not in other.get("/cases/t-case").text
+
+
+def test_sheet_text_is_escaped(client, learner):
+    save(client, {**SHEET, "issues": "<script>alert(1)</script>"})
+    html = client.get("/cases/t-case").text
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
