@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install check
+.PHONY: run test install check browser
 
 $(BIN)/elearn: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,18 @@ run: install instance/secret_key
 	$(BIN)/elearn demo && \
 	$(BIN)/elearn run --host $(HOST) --port $(PORT)
 
-# The whole test suite (SQLite by default; set ELEARN_DATABASE_URL for PostgreSQL).
-test: install
+# The whole test suite, browser tests included (SQLite by default; set ELEARN_DATABASE_URL for PostgreSQL).
+test: install browser
 	$(BIN)/python -m pytest
+
+# Debian's Chromium (and Japanese fonts) for the browser tests; Playwright cannot download its own.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "chromium is missing: install it (sudo apt-get install chromium fonts-noto-cjk) to run the browser tests"; \
+	  fi; }
 
 check: install
 	$(BIN)/elearn content check
