@@ -18,9 +18,9 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str) -> int | None:
     value = os.environ.get(name)
-    return int(value) if value else default
+    return int(value) if value else None
 
 
 def from_environment(instance_path: str) -> dict:
@@ -33,13 +33,14 @@ def from_environment(instance_path: str) -> dict:
     optional = {
         "SECRET_KEY": os.environ.get("ELEARN_SECRET_KEY"),
         "RATELIMIT_STORAGE_URI": os.environ.get("ELEARN_RATELIMIT_STORAGE_URL"),
-        "MAX_CONTENT_LENGTH": _env_int("ELEARN_MAX_CONTENT_LENGTH", 0) or None,
+        "MAX_CONTENT_LENGTH": _env_int("ELEARN_MAX_CONTENT_LENGTH"),
+        "LOGIN_LIMIT_PER_IP": os.environ.get("ELEARN_LOGIN_LIMIT_PER_IP"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("ELEARN_LOGIN_LIMIT_PER_ACCOUNT"),
+        "CONTENT_CACHE_SECONDS": _env_int("ELEARN_CONTENT_CACHE_SECONDS"),
     }
     if os.environ.get("ELEARN_SESSION_COOKIE_SECURE"):
         optional["SESSION_COOKIE_SECURE"] = _env_bool("ELEARN_SESSION_COOKIE_SECURE", True)
-    settings.update({key: value for key, value in optional.items() if value})
-    if "SESSION_COOKIE_SECURE" in optional:
-        settings["SESSION_COOKIE_SECURE"] = optional["SESSION_COOKIE_SECURE"]
+    settings.update({key: value for key, value in optional.items() if value not in (None, "")})
     return settings
 
 
@@ -59,9 +60,11 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
-    LOGIN_LIMIT_PER_IP = "30 per minute; 200 per hour"
+    # Per IP generous enough for a training room of 150 people behind one NAT address.
+    LOGIN_LIMIT_PER_IP = "200 per minute; 2000 per hour"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
     SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
+    CONTENT_CACHE_SECONDS = 30  # how stale a worker's content snapshot may get after an import
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_MAX_LENGTH = 1024
 
@@ -73,3 +76,4 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key-not-for-production"
     SESSION_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
+    CONTENT_CACHE_SECONDS = 0  # tests change content between requests

@@ -212,3 +212,19 @@ def test_records_page_lists_modules_and_attempts(client, learner):
 def test_dashboard_resumes_last_opened_unfinished_module(client, learner):
     client.get("/courses/initial/t-beta")
     assert "続きから：テスト教材B" in client.get("/").text
+
+
+def test_content_snapshot_is_reused_until_it_expires(app, client, learner, monkeypatch):
+    """Workers serve content from memory and pick up a re-import once the snapshot expires."""
+    import elearn.learning.content_cache as cache
+
+    app.config["CONTENT_CACHE_SECONDS"] = 30
+    clock = [1000.0]
+    monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
+    assert "テスト教材A" in client.get("/courses/initial/t-alpha").text
+    with app.app_context():
+        db.session.execute(db.update(Module).where(Module.slug == "t-alpha").values(title="改訂した教材A"))
+        db.session.commit()
+    assert "テスト教材A" in client.get("/courses/initial/t-alpha").text
+    clock[0] += 31
+    assert "改訂した教材A" in client.get("/courses/initial/t-alpha").text

@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..forms import EmptyForm
 from ..learning.pages import render_item_page
-from ..learning.services import progress_by_module, status_of, visible_module, visible_modules
+from ..learning.content_cache import cached_item
+from ..learning.services import progress_by_module, status_of, visible_modules
 from ..models import SHEET_FIELDS, CaseSheet
 from ..permissions import can_view_sheet
 from . import bp
@@ -16,7 +17,7 @@ from .services import save_sheet, set_shared, sheet_for
 
 
 def _case_or_404(case_id: str):
-    case = visible_module(case_id)
+    case = cached_item(case_id)
     if case is None or case.curriculum != "cases":
         abort(404)
     return case

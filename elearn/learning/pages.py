@@ -6,50 +6,57 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import Module
+from .content_cache import ItemView, cached_fragment
 from .quiz import QuizError, new_attempt_token, presented_questions, read_attempt_token
-from .services import mark_opened, neighbours, progress_by_module, status_of
+from .services import mark_opened, progress_by_module, status_of
 
 
-def item_url(module: Module) -> str:
+def item_url(module) -> str:
     """The page of a module, scene or case."""
     if module.curriculum == "cases":
         return url_for("cases.case", case_id=module.slug)
     return url_for("learning.module", curriculum=module.curriculum, module_id=module.slug)
 
 
-def _quiz_context(module: Module, answers, errors, token) -> dict:
+def _quiz_context(module: ItemView, answers, errors, token) -> dict:
+    """The quiz form: a fresh attempt token, and the questions in that attempt's option order."""
     quiz = module.quiz
-    if quiz is None or quiz.retired:
+    if quiz is None:
         return {"quiz": None}
-    nonce = None
+    attempt = None
     if token:
         try:
-            nonce = read_attempt_token(token, current_user.id, quiz.id)
+            attempt = read_attempt_token(token, current_user.id, quiz.id)
         except QuizError:
-            nonce = None
-    if nonce is None:
+            attempt = None
+    if attempt is None:
         token = new_attempt_token(current_user.id, quiz.id)
-        nonce = read_attempt_token(token, current_user.id, quiz.id)
+        attempt = read_attempt_token(token, current_user.id, quiz.id)
+    questions = presented_questions(quiz, attempt.order)
+    if answers or errors:
+        questions_html = render_template("learning/_quiz_questions.html", questions=questions,
+                                         quiz_answers=answers or {}, quiz_errors=errors or {})
+    else:
+        questions_html = cached_fragment(("quiz", quiz.id, attempt.order), lambda: render_template(
+            "learning/_quiz_questions.html", questions=questions, quiz_answers={}, quiz_errors={}))
     return {
         "quiz": quiz,
-        "questions": presented_questions(quiz, nonce),
+        "question_count": len(questions),
+        "questions_html": questions_html,
         "attempt_token": token,
-        "quiz_answers": answers or {},
         "quiz_errors": errors or {},
-        "quiz_form": EmptyForm(),
+        "quiz_form": EmptyForm(formdata=None),
     }
 
 
-def _scene_context(module: Module) -> dict:
+def _scene_context(module: ItemView) -> dict:
     """The learner's choice in a scene (a GET parameter: nothing is stored, nothing is graded)."""
     scenario = module.meta.get("scenario") or {}
     options = {o["id"]: o for o in scenario.get("options", [])}
-    choice = request.args.get("choice")
-    return {"scenario": scenario, "choice": options.get(choice)}
+    return {"scenario": scenario, "choice": options.get(request.args.get("choice"))}
 
 
-def render_item_page(module: Module, *, quiz_answers=None, quiz_errors=None, attempt_token=None,
+def render_item_page(module: ItemView, *, quiz_answers=None, quiz_errors=None, attempt_token=None,
                      sheet_form=None, status: int = 200):
     """The page for ``module``; opening it records 学習中 (once) for the learner."""
     progress = progress_by_module(current_user.id, [module.id]).get(module.id)
@@ -68,8 +75,7 @@ def render_item_page(module: Module, *, quiz_answers=None, quiz_errors=None, att
 
         context.update(sheet_context(module, current_user.id, sheet_form))
         return render_template("cases/case.html", case=module, **context), status
-    previous, following = neighbours(module)
-    context.update(previous=previous, following=following)
+    context.update(previous=module.previous, following=module.following)
     if module.kind == "scene":
         context.update(_scene_context(module))
     return render_template("learning/module.html", **context), status

@@ -24,6 +24,9 @@ from .services import insert_statement
 
 TOKEN_SALT = "elearn.quiz-attempt"
 TOKEN_MAX_AGE = 24 * 60 * 60  # seconds a quiz form stays valid
+#: Each attempt gets one of this many option orders, drawn at random; the rendered questions of
+#: each order are cached, so shuffling costs nothing per request.
+OPTION_ORDERS = 8
 
 
 class QuizError(Exception):
@@ -42,13 +45,20 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
 
 
+@dataclass(frozen=True)
+class AttemptToken:
+    nonce: str
+    order: int
+
+
 def new_attempt_token(user_id: int, quiz_id: int) -> str:
-    """A signed token naming the learner, the quiz and a fresh nonce for one attempt."""
-    return _serializer().dumps({"u": user_id, "q": quiz_id, "n": secrets.token_hex(16)})
+    """A signed token naming the learner, the quiz, a fresh nonce and the option order of one attempt."""
+    return _serializer().dumps({"u": user_id, "q": quiz_id, "n": secrets.token_hex(16),
+                                "o": secrets.randbelow(OPTION_ORDERS)})
 
 
-def read_attempt_token(token: str, user_id: int, quiz_id: int) -> str:
-    """The nonce in ``token``; QuizError if it is forged, expired or for someone/something else."""
+def read_attempt_token(token: str, user_id: int, quiz_id: int) -> AttemptToken:
+    """The attempt in ``token``; QuizError if it is forged, expired or for someone/something else."""
     try:
         data = _serializer().loads(token or "", max_age=TOKEN_MAX_AGE)
     except SignatureExpired as exc:
@@ -57,16 +67,16 @@ def read_attempt_token(token: str, user_id: int, quiz_id: int) -> str:
         raise QuizError("回答フォームを確認できませんでした。ページを開き直して回答してください。") from exc
     if not isinstance(data, dict) or data.get("u") != user_id or data.get("q") != quiz_id:
         raise QuizError("回答フォームを確認できませんでした。ページを開き直して回答してください。")
-    return str(data["n"])
+    return AttemptToken(str(data["n"]), int(data.get("o", 0)) % OPTION_ORDERS)
 
 
-def presented_questions(quiz: Quiz, nonce: str) -> list[dict[str, Any]]:
-    """Questions as sent to the browser: no ``correct`` or ``reason``; options shuffled per attempt."""
+def presented_questions(quiz: Quiz, order: int) -> list[dict[str, Any]]:
+    """Questions as sent to the browser: no ``correct`` or ``reason``; options in the attempt's order."""
     shown = []
     for question in quiz.questions:
         options = [{"id": o["id"], "text": o["text"]} for o in question["options"]]
         if question["type"] != "truefalse":
-            seed = hashlib.sha256(f"{nonce}:{question['id']}".encode()).digest()
+            seed = hashlib.sha256(f"{quiz.id}:{order}:{question['id']}".encode()).digest()
             random.Random(seed).shuffle(options)
         shown.append({
             "id": question["id"],

@@ -8,10 +8,11 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import CURRICULA, Module, QuizAttempt
 from . import bp
+from .content_cache import cached_item
 from .pages import item_url, render_item_page
 from .quiz import AlreadySubmitted, QuizError, grade, read_answers, read_attempt_token, record_attempt, review
 from .services import (COURSE_CURRICULA, curriculum_summaries, learning_record, progress_by_module,
-                       resume_module, status_of, visible_module, visible_modules)
+                       resume_module, status_of, visible_modules)
 
 
 @bp.get("/")
@@ -47,7 +48,7 @@ def curriculum(curriculum: str):
 @login_required
 def module(curriculum: str, module_id: str):
     """A module or scene page: stored HTML, sources, neighbours and the quiz. Opening marks it 学習中."""
-    row = visible_module(module_id)
+    row = cached_item(module_id)
     if row is None or row.curriculum != curriculum or curriculum not in COURSE_CURRICULA:
         abort(404)
     return render_item_page(row)
@@ -57,14 +58,14 @@ def module(curriculum: str, module_id: str):
 @login_required
 def submit_quiz(module_id: str):
     """Grade a quiz on the server, store the attempt, and show the result (or say what is missing)."""
-    row = visible_module(module_id)
-    if row is None or row.quiz is None or row.quiz.retired:
+    row = cached_item(module_id)
+    if row is None or row.quiz is None:
         abort(404)
     quiz = row.quiz
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        nonce = read_attempt_token(request.form.get("attempt", ""), current_user.id, quiz.id)
+        attempt = read_attempt_token(request.form.get("attempt", ""), current_user.id, quiz.id)
         submission = read_answers(quiz, request.form)
     except QuizError as exc:
         flash(str(exc), "error")
@@ -73,7 +74,7 @@ def submit_quiz(module_id: str):
         return render_item_page(row, quiz_answers=submission.answers, quiz_errors=submission.errors,
                                 attempt_token=request.form["attempt"], status=400)
     try:
-        attempt = record_attempt(current_user.id, quiz, nonce, grade(quiz, submission.answers))
+        attempt = record_attempt(current_user.id, quiz, attempt.nonce, grade(quiz, submission.answers))
         db.session.commit()
     except AlreadySubmitted as exc:
         db.session.rollback()

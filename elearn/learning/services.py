@@ -9,6 +9,7 @@ from sqlalchemy.orm import load_only, selectinload
 
 from ..extensions import db
 from ..models import CURRICULA, Module, Progress, Quiz, QuizAttempt, utcnow
+from .content_cache import ItemView, snapshot
 
 COURSE_CURRICULA = ("initial", "followup", "hints")
 ATTEMPTS_PER_PAGE = 50
@@ -33,31 +34,11 @@ LISTING_COLUMNS = load_only(Module.id, Module.slug, Module.kind, Module.curricul
                             Module.title, Module.minutes, Module.meta)
 
 
-def visible_modules(curriculum: str | None = None) -> list[Module]:
-    """Current (not retired) modules, in curriculum order, without their bodies."""
-    query = (select(Module).options(LISTING_COLUMNS).where(Module.retired.is_(False))
-             .order_by(Module.curriculum, Module.position))
-    if curriculum:
-        query = query.where(Module.curriculum == curriculum)
-    return list(db.session.scalars(query))
+def visible_modules(curriculum: str | None = None) -> list[ItemView]:
+    """Current (not retired) modules, scenes and cases in curriculum order, from the content snapshot."""
+    items = snapshot().items.values()
+    return [item for item in items if curriculum is None or item.curriculum == curriculum]
 
-
-def visible_module(slug: str) -> Module | None:
-    """The current module, scene or case with content id ``slug``."""
-    return db.session.scalar(select(Module).where(Module.slug == slug, Module.retired.is_(False)))
-
-
-def neighbours(module: Module) -> tuple[Module | None, Module | None]:
-    """The previous and next module of the same curriculum."""
-    siblings = db.session.execute(
-        select(Module.id, Module.slug, Module.title, Module.curriculum)
-        .where(Module.curriculum == module.curriculum, Module.retired.is_(False))
-        .order_by(Module.position)
-    ).all()
-    index = next(i for i, row in enumerate(siblings) if row.id == module.id)
-    previous = siblings[index - 1] if index > 0 else None
-    following = siblings[index + 1] if index + 1 < len(siblings) else None
-    return previous, following
 
 
 def progress_by_module(user_id: int, module_ids: list[int] | None = None) -> dict[int, Progress]:

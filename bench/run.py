@@ -1,0 +1,304 @@
+"""Benchmark the pages that matter and print a table.
+
+    python bench/run.py [--db sqlite|postgresql|both] [--seconds 10] [--learners 10000]
+
+For each database: a fresh database is migrated, the shipped content imported and synthetic data
+generated (bench/generate.py); the app is served by gunicorn on 127.0.0.1 (bench/wsgi.py adds the
+floor route) and load comes from this second process (wrk when installed). Targets are reported
+whether met or not.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load import load  # noqa: E402
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/elearn_bench"
+WORKERS = 4
+ROWS: list[dict] = []
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_database(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        path = workdir / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS elearn_bench WITH (FORCE)"))
+        connection.execute(text("CREATE DATABASE elearn_bench"))
+    engine.dispose()
+    return PG_BENCH_URL
+
+
+def postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+class Server:
+    """gunicorn serving bench/wsgi.py in a child process."""
+
+    def __init__(self, env: dict, workers: int = WORKERS):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-b", f"127.0.0.1:{self.port}", "-w", str(workers),
+             "--log-level", "warning", "bench.wsgi:app"], env=env, cwd=ROOT)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        return [int(pid) for pid in out.split()]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=20)
+
+
+class Browser:
+    """A cookie-keeping HTTP client that logs in through the real form."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
+                                                  NoRedirect())
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def post(self, path: str, data: dict) -> int:
+        body = urllib.parse.urlencode(data, doseq=True).encode()
+        try:
+            with self.opener.open(self.base + path, data=body, timeout=120) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def login(self, email: str, password: str) -> None:
+        _, html = self.get("/auth/login")
+        status = self.post("/auth/login", {"email": email, "password": password, "csrf_token": csrf(html)})
+        if status != 302:
+            raise RuntimeError(f"login failed for {email}: {status}")
+
+    @property
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+    def http_error_302(self, req, fp, code, msg, headers):
+        return fp
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def add(case: str, db: str, result: str, target: str, met: bool | None) -> None:
+    ROWS.append({"case": case, "db": db, "result": result, "target": target,
+                 "met": "—" if met is None else ("yes" if met else "**no**")})
+    log(f"{db} {case}: {result}")
+
+
+def bench_module_page(server: Server, db: str, seconds: int) -> None:
+    from bench.generate import PASSWORD
+
+    browser = Browser(server.base)
+    browser.login("learner0@bench.example.jp", PASSWORD)
+    status, html = browser.get("/courses/initial/initial-05")
+    assert status == 200, status
+    size = len(html.encode())
+    module = load(server.base + "/courses/initial/initial-05", browser.cookie, seconds)
+    floor = load(server.base + f"/_bench/floor?bytes={size}", None, seconds)
+    ratio = module.requests_per_second / floor.requests_per_second
+    add("module page", db, f"{module.requests_per_second:.0f} req/s, p50 {module.p50_ms:.1f} ms, "
+        f"p99 {module.p99_ms:.1f} ms, errors {module.errors}", "—", None)
+    add(f"floor (static {size // 1024} KiB)", db, f"{floor.requests_per_second:.0f} req/s, p50 {floor.p50_ms:.1f} ms, "
+        f"p99 {floor.p99_ms:.1f} ms", "—", None)
+    add("module / floor", db, f"{ratio:.2f}", "≥ 0.6", ratio >= 0.6)
+
+
+def bench_concurrent_quiz(server: Server, db: str, env: dict, learners: int = 150) -> None:
+    """``learners`` learners submit a passing quiz at the same moment."""
+    import yaml
+
+    from bench.generate import PASSWORD
+
+    quiz = yaml.safe_load((ROOT / "quizzes" / "initial-11.yaml").read_text(encoding="utf-8"))
+    answers = {}
+    for question in quiz["questions"]:
+        if question["type"] == "truefalse":
+            answers[f"q-{question['id']}"] = "true" if question["answer"] else "false"
+        else:
+            answers[f"q-{question['id']}"] = [o["id"] for o in question["options"] if o.get("correct")]
+    emails = [f"quiz{n}@bench.example.jp" for n in range(learners)]
+    browsers, forms = [], []
+    for email in emails:
+        browser = Browser(server.base)
+        browser.login(email, PASSWORD)
+        _, html = browser.get("/courses/initial/initial-11")
+        attempt = re.search(r'name="attempt" value="([^"]+)"', html).group(1)
+        browsers.append(browser)
+        forms.append({"csrf_token": csrf(html), "attempt": attempt, **answers})
+    barrier = threading.Barrier(learners)
+    latencies, statuses = [], []
+    lock = threading.Lock()
+
+    def submit(browser, form):
+        barrier.wait()
+        start = time.perf_counter()
+        status = browser.post("/quiz/initial-11", form)
+        with lock:
+            latencies.append((time.perf_counter() - start) * 1000)
+            statuses.append(status)
+
+    threads = [threading.Thread(target=submit, args=pair) for pair in zip(browsers, forms)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    errors = sum(status != 302 for status in statuses)
+    lost = learners - count_completions(env, emails, "initial-11")
+    latencies.sort()
+    p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
+    add(f"{learners} simultaneous quiz submissions", db,
+        f"errors {errors}, rows lost {lost}, p50 {latencies[len(latencies) // 2]:.0f} ms, p99 {p99:.0f} ms",
+        "0 errors, 0 lost", errors == 0 and lost == 0)
+
+
+def count_completions(env: dict, emails: list[str], slug: str) -> int:
+    script = f"""
+from sqlalchemy import func, select
+from elearn import create_app
+from elearn.extensions import db
+from elearn.models import Module, Progress, QuizAttempt, User
+app = create_app({{"MAINTENANCE_COMMAND": True}})
+with app.app_context():
+    users = select(User.id).where(User.email.in_({emails!r}))
+    module = db.session.scalar(select(Module.id).where(Module.slug == {slug!r}))
+    done = db.session.scalar(select(func.count()).select_from(Progress).where(
+        Progress.user_id.in_(users), Progress.module_id == module, Progress.completed_at.is_not(None)))
+    attempts = db.session.scalar(select(func.count()).select_from(QuizAttempt).where(QuizAttempt.user_id.in_(users)))
+    print(min(done, attempts))
+"""
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def prepare(env: dict, learners: int) -> None:
+    """Migrate, import content and generate data in child processes (the server is not running yet)."""
+    elearn = str(Path(sys.executable).parent / "elearn")
+    subprocess.run([elearn, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([elearn, "content", "import"], env=env, cwd=ROOT, check=True, capture_output=True)
+    script = f"""
+from elearn import create_app
+from bench.generate import generate_learners
+from bench.extra import generate_extra
+app = create_app({{"MAINTENANCE_COMMAND": True}})
+with app.app_context():
+    generate_learners({learners})
+    generate_learners(150, prefix="quiz", seed=2)
+    generate_extra()
+"""
+    subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True)
+
+
+def run(db: str, args, workdir: Path) -> None:
+    url = fresh_database(db, workdir)
+    env = {**os.environ, "ELEARN_DATABASE_URL": url, "ELEARN_SECRET_KEY": secrets.token_hex(32),
+           "ELEARN_SESSION_COOKIE_SECURE": "0", "ELEARN_CONTENT_DIR": str(ROOT), "PYTHONPATH": str(ROOT)}
+    env.pop("FLASK_DEBUG", None)
+    log(f"{db}: preparing {args.learners} learners …")
+    started = time.perf_counter()
+    prepare(env, args.learners)
+    log(f"{db}: data ready in {time.perf_counter() - started:.0f} s")
+    server = Server(env)
+    try:
+        bench_module_page(server, db, args.seconds)
+        from bench.extra import bench_extra
+
+        bench_extra(server, db, env, args)
+        bench_concurrent_quiz(server, db, env)
+    finally:
+        server.stop()
+
+
+def print_table() -> None:
+    cpu = platform.processor() or platform.machine()
+    print(f"\nMachine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, "
+          f"gunicorn {WORKERS} sync workers, load from a second process on 127.0.0.1\n")
+    print("| case | db | result | target | met |")
+    print("|---|---|---|---|---|")
+    for row in ROWS:
+        print(f"| {row['case']} | {row['db']} | {row['result']} | {row['target']} | {row['met']} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--learners", type=int, default=10_000)
+    args = parser.parse_args()
+    workdir = ROOT / "instance" / "bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    for db in databases:
+        if db == "postgresql" and not postgres_reachable():
+            log("PostgreSQL is not reachable on 127.0.0.1:5432: skipped")
+            continue
+        run(db, args, workdir)
+    print_table()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
