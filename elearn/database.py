@@ -2,23 +2,34 @@
 from __future__ import annotations
 
 
-from flask import Flask
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import Flask, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from .extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: Whether the next SQLite transaction takes the write lock up front. True everywhere (CLI, tests,
+#: POST requests) except while serving a GET/HEAD request, whose transactions only read: taking
+#: the write lock for them would make every page view wait for every other one.
+_begin_immediate: ContextVar[bool] = ContextVar("elearn_begin_immediate", default=True)
 
 
 def _on_sqlite_connect(dbapi_connection, connection_record) -> None:
     """WAL, a busy timeout and foreign keys on every new SQLite connection.
 
     ``isolation_level = None`` stops pysqlite from emitting its own ``BEGIN`` so that
-    :func:`_on_sqlite_begin` can start each transaction with ``BEGIN IMMEDIATE`` (SQLAlchemy's
+    :func:`_on_sqlite_begin` can start write transactions with ``BEGIN IMMEDIATE`` (SQLAlchemy's
     documented pysqlite recipe). A deferred ``BEGIN`` that reads and then writes fails with
     "database is locked" when another connection wrote in between; ``IMMEDIATE`` takes the
-    write lock up front and waits for it instead.
+    write lock up front and waits for it instead. Read-only requests use a plain ``BEGIN``: in
+    WAL mode readers never block writers or each other.
     """
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -30,7 +41,34 @@ def _on_sqlite_connect(dbapi_connection, connection_record) -> None:
 
 
 def _on_sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Run a write inside a read-only (GET) request in its own transaction that starts IMMEDIATE.
+
+    The read transaction so far is ended first, so the write never upgrades a stale read snapshot
+    (which SQLite refuses with "database is locked"). The block's work is committed on exit.
+    """
+    db.session.commit()
+    token = _begin_immediate.set(True)
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        _begin_immediate.reset(token)
+
+
+def _mark_request_intent() -> None:
+    _begin_immediate.set(request.method not in READ_ONLY_METHODS)
+
+
+def _reset_intent(exc: BaseException | None = None) -> None:
+    _begin_immediate.set(True)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -46,6 +84,8 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    app.before_request(_mark_request_intent)
+    app.teardown_request(_reset_intent)
 
 
 def database_answers() -> bool:
@@ -58,4 +98,4 @@ def database_answers() -> bool:
         return False
 
 
-__all__ = ["configure_engine", "database_answers", "init_app"]
+__all__ = ["configure_engine", "database_answers", "init_app", "write_transaction"]

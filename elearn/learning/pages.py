@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from flask_login import current_user
 
-from ..extensions import db
+from ..database import write_transaction
 from ..forms import EmptyForm
 from .content_cache import ItemView, cached_fragment
 from .quiz import QuizError, new_attempt_token, presented_questions, read_attempt_token
@@ -61,8 +61,8 @@ def render_item_page(module: ItemView, *, quiz_answers=None, quiz_errors=None, a
     """The page for ``module``; opening it records 学習中 (once) for the learner."""
     progress = progress_by_module(current_user.id, [module.id]).get(module.id)
     if progress is None:
-        mark_opened(current_user.id, module.id)
-        db.session.commit()
+        with write_transaction():
+            mark_opened(current_user.id, module.id)
         progress = progress_by_module(current_user.id, [module.id]).get(module.id)
     context = {
         "module": module,

@@ -1,0 +1,59 @@
+"""SQLite transaction modes: reads never take the write lock, writes always start IMMEDIATE."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from elearn.extensions import db
+
+from .conftest import csrf_from
+
+
+@pytest.fixture
+def begins(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite only")
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        if statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def test_sqlite_pragmas(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite only")
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert cursor.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+            assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+        finally:
+            connection.close()
+
+
+def test_page_views_read_without_the_write_lock(client, auth, make_user, content, begins):
+    """A GET reads in a deferred transaction; its one write (first opening) starts IMMEDIATE."""
+    auth.login(make_user().email)
+    begins.clear()
+    client.get("/courses/initial/t-alpha")
+    assert "BEGIN IMMEDIATE" in begins and begins.count("BEGIN IMMEDIATE") == 1
+    begins.clear()
+    client.get("/courses/initial/t-alpha")
+    assert begins and set(begins) == {"BEGIN"}
+
+
+def test_posts_start_immediate(client, make_user, begins):
+    user = make_user()
+    page = client.get("/auth/login")
+    begins.clear()
+    client.post("/auth/login", data={"email": user.email, "password": "x" * 12, "csrf_token": csrf_from(page.text)})
+    assert begins and set(begins) == {"BEGIN IMMEDIATE"}
