@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install check browser
+.PHONY: run test install check browser bench
 
 $(BIN)/elearn: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,8 @@ browser:
 
 check: install
 	$(BIN)/elearn content check
+
+# Benchmark (not part of the tests): prints a table for SQLite and, when reachable, PostgreSQL.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } || true
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

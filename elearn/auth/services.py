@@ -29,16 +29,14 @@ def start_session(user: User) -> str:
 
 
 def load_session_user(token: str) -> User | None:
-    """The active user whose unexpired session has ``token``, or None."""
-    row = db.session.execute(
-        select(UserSession, User).join(User).where(UserSession.token_hash == token_digest(token))
-    ).first()
-    if row is None:
-        return None
-    user_session, user = row
-    if user_session.expires_at <= utcnow() or not user.active:
-        return None
-    user.session_token = token
+    """The active user whose unexpired session has ``token``, or None (one query per request)."""
+    user = db.session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == token_digest(token), UserSession.expires_at > utcnow(),
+               User.active.is_(True))
+    )
+    if user is not None:
+        user.session_token = token
     return user
 
 
