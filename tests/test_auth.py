@@ -216,3 +216,48 @@ def test_login_rate_limited_per_ip(database_url):
     assert codes == [200, 200, 429]
     with app.app_context():
         db.engine.dispose()
+
+
+def _redis_up() -> bool:
+    import socket
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+WORKER_SCRIPT = """
+import re, sys
+from elearn import create_app
+app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sys.argv[1], "RATELIMIT_ENABLED": True,
+                  "RATELIMIT_STORAGE_URI": sys.argv[2], "LOGIN_LIMIT_PER_ACCOUNT": "2 per minute",
+                  "LOGIN_LIMIT_PER_IP": "100 per minute"})
+client = app.test_client()
+page = client.get("/auth/login").text
+token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+print(client.post("/auth/login", data={"email": "shared@example.jp", "password": "wrong password",
+                                        "csrf_token": token}).status_code)
+"""
+
+
+def _login_in_separate_processes(database_url: str, storage: str, times: int) -> list[int]:
+    import subprocess
+    import sys
+
+    return [int(subprocess.run([sys.executable, "-c", WORKER_SCRIPT, database_url, storage], check=True,
+                               capture_output=True, text=True).stdout.split()[-1]) for _ in range(times)]
+
+
+@pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
+def test_login_limit_holds_across_workers_with_redis(database_url):
+    """With ELEARN_RATELIMIT_STORAGE_URL set to Redis, separate worker processes share one count."""
+    import redis
+
+    redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+    assert _login_in_separate_processes(database_url, "redis://127.0.0.1:6379/15", 4) == [200, 200, 429, 429]
+
+
+def test_in_memory_limits_are_per_process(database_url):
+    """Without Redis each worker process counts alone (why the README says to set the Redis URL)."""
+    assert _login_in_separate_processes(database_url, "memory://", 3) == [200, 200, 200]
