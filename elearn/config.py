@@ -61,6 +61,9 @@ class Config:
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_LIMIT_PER_IP = "30 per minute; 200 per hour"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
+    #: Saved board posts (threads, replies and edits together) per user; storage from ELEARN_RATELIMIT_STORAGE_URL.
+    BOARD_POST_LIMIT = "5 per minute; 30 per hour"
+    BOARD_REPORT_LIMIT = "10 per hour"
     SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_MAX_LENGTH = 1024
