@@ -254,6 +254,26 @@ def test_nothing_becomes_a_500(client, auth, people):
     assert "NULを含む" in client.get(f"/board/{thread_id}?page=999999").text
 
 
+def test_board_pages_are_csp_clean_and_have_unique_ids(app, client, auth, people):
+    """No inline script or style (the CSP forbids them) and no repeated ids (labels must be unambiguous)."""
+    as_user(client, auth, people.author)
+    thread_id = new_thread_id(start_thread(client, anonymous=True))
+    reply(client, thread_id)
+    (opening, answer) = post_ids(app, thread_id)
+    as_user(client, auth, people.admin)
+    pages = [client.get(url) for url in ("/board/", "/board/new", f"/board/{thread_id}", f"/board/posts/{opening}/report",
+                                         "/board/moderation/", f"/board/moderation/posts/{opening}",
+                                         "/board/moderation/log", "/board/moderation/reveals")]
+    pages.append(start_thread(client, body="電話 090-1234-5678"))
+    for response in pages:
+        html = response.text
+        assert response.status_code == 200
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html) and "<style" not in html and " style=" not in html
+        assert not re.search(r"<[^>]+\son[a-z]+=", html)
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
 # --- Anonymity --------------------------------------------------------------------------------
 
 def test_anonymity_holds_for_everyone_else(app, client, auth, people):

@@ -79,7 +79,7 @@ def _render_thread(thread: BoardThread, form: ReplyForm, page: int | None = None
     page = page or request.args.get("page", 1, type=int)
     pagination, posts = thread_page(thread, current_user, page)
     return render_template("board/thread.html", thread=thread_header(thread), page=pagination, posts=posts,
-                           form=form, can_reply=can_reply(current_user, thread), action_form=EmptyForm(),
+                           form=form, can_reply=can_reply(current_user, thread),
                            can_moderate=can_moderate(current_user), limited_message=limited_message), status
 
 
