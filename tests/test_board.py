@@ -195,7 +195,7 @@ def test_fixed_number_of_queries(app, client, auth, people):
     ("body", "い" * 5001, "本文は5000文字以内で入力してください。"),
     ("body", "\n\n", "本文を入力してください。"),
     ("category", "nothing", "カテゴリを一覧から選んでください。"),
-    ("category", "", "カテゴリを入力してください。"),
+    ("category", "", "カテゴリを選んでください。"),
 ])
 def test_thread_form_validation(app, client, auth, people, field, value, message):
     """Every field is checked with a Japanese message tied to it, and nothing is saved."""
@@ -408,7 +408,7 @@ def test_wakarimasu_toggles_once_per_person(app, client, auth, people):
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"reason": ""}, "通報の理由を入力してください。"),
+    ({"reason": ""}, "通報の理由を選んでください。"),
     ({"reason": "nonsense"}, "通報の理由を一覧から選んでください。"),
     ({"reason": "other", "detail": ""}, "「その他」を選んだ場合は、補足を入力してください。"),
     ({"reason": "spam", "detail": "え" * 1001}, "補足は1000文字以内で入力してください。"),
@@ -450,6 +450,7 @@ def test_moderation_flow(app, client, auth, people):
     as_user(client, auth, people.learner)
     html = client.get(f"/board/{thread_id}").text
     assert "問題のある返信です" not in html and "モデレーターが非表示にしました" in html
+    assert "該当するスレッドはありません" in client.get("/board/?q=問題のある返信").text
     as_user(client, auth, people.author)
     own = client.get(f"/board/{thread_id}").text
     assert "問題のある返信です" in own and "ひろばの約束に反するため" in own

@@ -119,7 +119,7 @@ def post_view(post: BoardPost, thread: BoardThread, viewer: User, names: Mapping
     return PostView(
         id=post.id, thread_id=post.thread_id, is_opening=post.is_opening, state=state,
         body_html=Markup(post.body_html) if readable else Markup(""),
-        author_label=author_label(post, thread, names),
+        author_label="" if state == "deleted" else author_label(post, thread, names),
         created_at=post.created_at, edited_at=post.edited_at,
         reactions=(reactions or {}).get(post.id, 0), reacted=post.id in reacted, is_mine=mine,
         can_edit=can_edit_post(viewer, post), can_delete=can_delete_post(viewer, post),

@@ -6,7 +6,7 @@ import re
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import max_length, required
 from ..models import BOARD_CATEGORIES, REPORT_REASONS
@@ -78,6 +78,11 @@ class PrivacyCheckedForm(FlaskForm):
         return bool(self.findings)
 
 
+def chosen(label: str) -> DataRequired:
+    """DataRequired for a select: 「…を選んでください。」"""
+    return DataRequired(message=f"{label}を選んでください。")
+
+
 def _title_field() -> StringField:
     return StringField("タイトル", filters=[clean_line], render_kw={"data-maxlength": TITLE_MAX},
                        validators=[required("タイトル"), max_length("タイトル", TITLE_MAX)])
@@ -96,7 +101,7 @@ class ThreadForm(PrivacyCheckedForm):
 
     category = SelectField("カテゴリ", choices=[SelectChoice("", "選んでください")]
                            + [SelectChoice(c.slug, c.title) for c in BOARD_CATEGORIES.values()],
-                           validators=[required("カテゴリ")], validate_choice=False)
+                           validators=[chosen("カテゴリ")], validate_choice=False)
     title = _title_field()
     body = _body_field()
     anonymous = BooleanField(_ANONYMOUS_LABEL)
@@ -134,7 +139,7 @@ class ReportForm(FlaskForm):
 
     reason = SelectField("通報の理由", choices=[SelectChoice("", "選んでください")]
                          + [SelectChoice(value, label) for value, label in REPORT_REASONS.items()],
-                         validators=[required("通報の理由")], validate_choice=False)
+                         validators=[chosen("通報の理由")], validate_choice=False)
     detail = TextAreaField("補足（任意）", filters=[clean_text],
                            validators=[Optional(), max_length("補足", REPORT_DETAIL_MAX)])
 

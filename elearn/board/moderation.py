@@ -60,10 +60,11 @@ def restore_post(post: BoardPost, actor: User, reason: str = "") -> bool:
     return True
 
 
-def dismiss_reports(post: BoardPost, actor: User, reason: str = "") -> None:
+def dismiss_reports(post: BoardPost, actor: User, reason: str = "") -> bool:
     """Close the post's open reports without acting on the post."""
     _resolve_reports(post, actor, "dismissed")
     log_action(actor, "dismiss", thread_id=post.thread_id, post_id=post.id, reason=reason)
+    return True
 
 
 def set_locked(thread: BoardThread, actor: User, locked: bool, reason: str = "") -> None:
@@ -121,6 +122,11 @@ def recent_posts(viewer: User, *, hidden: bool) -> list[QueueItem]:
                                      BoardPost.deleted_at.is_(None))
                      .order_by(BoardPost.created_at.desc()))
     return _items(list(db.session.scalars(statement)), viewer, [])
+
+
+def open_report_count() -> int:
+    """Reports nobody has acted on yet."""
+    return db.session.scalar(select(func.count(BoardReport.id)).where(BoardReport.resolved_at.is_(None))) or 0
 
 
 def post_reports(post: BoardPost) -> list[BoardReport]:

@@ -35,11 +35,9 @@ def moderation_queue():
 
 def _case_forms(**submitted):
     """The case page's forms, each with its own prefix so field ids stay unique; ``submitted`` keeps errors."""
-    forms = {"hide": HideForm(prefix="hide", formdata=None), "restore": ModerationForm(prefix="restore", formdata=None),
-             "dismiss": ModerationForm(prefix="dismiss", formdata=None),
-             "lock": ModerationForm(prefix="lock", formdata=None), "reveal": RevealForm(prefix="reveal", formdata=None)}
-    forms.update(submitted)
-    return forms
+    classes = {"hide": HideForm, "restore": ModerationForm, "dismiss": ModerationForm, "lock": ModerationForm,
+               "reveal": RevealForm}
+    return {name: submitted.get(name) or form_class(prefix=name, formdata=None) for name, form_class in classes.items()}
 
 
 def _render_case(post, **submitted):
@@ -56,49 +54,28 @@ def moderate_post(post_id: int):
     return _render_case(get_post(post_id))
 
 
-@bp.post(f"/moderation/posts/<{ID}:post_id>/hide")
+#: action → (form, service, message when done, message when there was nothing to do)
+_POST_ACTIONS = {
+    "hide": (HideForm, hide_post, "投稿を非表示にしました。", "この投稿はすでに非表示です。"),
+    "restore": (ModerationForm, restore_post, "投稿を表示に戻しました。", "この投稿は非表示ではありません。"),
+    "dismiss": (ModerationForm, dismiss_reports, "通報を対応不要として閉じました。", ""),
+}
+
+
+@bp.post(f"/moderation/posts/<{ID}:post_id>/<any(hide, restore, dismiss):action>")
 @moderator_required
-def hide(post_id: int):
-    """Hide a post with a reason; its open reports are closed."""
+def act_on_post(post_id: int, action: str):
+    """Hide a post (a reason is required), show it again, or close its reports; every action is logged."""
+    form_class, apply, done, nothing_to_do = _POST_ACTIONS[action]
     post = get_post(post_id)
-    form = HideForm(prefix="hide")
+    form = form_class(prefix=action)
     if not form.validate_on_submit():
-        return _render_case(post, hide=form)
-    if hide_post(post, current_user, form.reason.data):
+        return _render_case(post, **{action: form})
+    if apply(post, current_user, form.reason.data):
         db.session.commit()
-        flash("投稿を非表示にしました。", "success")
+        flash(done, "success")
     else:
-        flash("この投稿はすでに非表示です。", "info")
-    return redirect(_case_url(post.id))
-
-
-@bp.post(f"/moderation/posts/<{ID}:post_id>/restore")
-@moderator_required
-def restore(post_id: int):
-    """Show a hidden post again."""
-    post = get_post(post_id)
-    form = ModerationForm(prefix="restore")
-    if not form.validate_on_submit():
-        return _render_case(post, restore=form)
-    if restore_post(post, current_user, form.reason.data):
-        db.session.commit()
-        flash("投稿を表示に戻しました。", "success")
-    else:
-        flash("この投稿は非表示ではありません。", "info")
-    return redirect(_case_url(post.id))
-
-
-@bp.post(f"/moderation/posts/<{ID}:post_id>/dismiss")
-@moderator_required
-def dismiss(post_id: int):
-    """Close a post's open reports without acting on it."""
-    post = get_post(post_id)
-    form = ModerationForm(prefix="dismiss")
-    if not form.validate_on_submit():
-        return _render_case(post, dismiss=form)
-    dismiss_reports(post, current_user, form.reason.data)
-    db.session.commit()
-    flash("通報を対応不要として閉じました。", "success")
+        flash(nothing_to_do, "info")
     return redirect(_case_url(post.id))
 
 

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-
 from ..errors import render_error
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import BOARD_CATEGORIES, BoardPost, BoardReport, BoardThread
+from ..models import BOARD_CATEGORIES, BoardPost, BoardThread
 from ..permissions import (can_delete_post, can_edit_post, can_moderate, can_react, can_read_thread, can_reply,
                            can_report)
 from . import bp
 from .display import display_names, named_author_ids, post_view, thread_header
 from .forms import EditPostForm, EditThreadForm, ReplyForm, ReportForm, ThreadForm, clean_line
+from .moderation import open_report_count
 from .ratelimit import post_limit, post_limit_message, report_limit
-from .services import (POSTS_PER_PAGE, SEARCH_MAX_LENGTH, add_reply, create_thread, delete_post, edit_post,
-                       get_post, get_thread, list_threads, page_of, report_post, thread_page, toggle_reaction)
+from .services import (SEARCH_MAX_LENGTH, add_reply, create_thread, delete_post, edit_post, get_post, get_thread,
+                       last_page, list_threads, page_of, report_post, thread_page, toggle_reaction)
 
 #: Database ids fit in a 32-bit integer; larger numbers in a URL are a 404, never a database error.
 ID = "int(max=2147483647)"
@@ -30,11 +29,20 @@ def _thread_url(post: BoardPost) -> str:
     return url_for("board.thread", thread_id=post.thread_id, page=page_of(post), _anchor=f"post-{post.id}")
 
 
-def _readable_post(post_id: int) -> BoardPost:
+def _readable_post(post_id: int, permission=None) -> BoardPost:
+    """The post, 404 if its thread is not readable, 403 unless ``permission(current_user, post)``."""
     post = get_post(post_id)
     if not can_read_thread(current_user, post.thread):
         abort(404)
+    if permission is not None and not permission(current_user, post):
+        abort(403)
     return post
+
+
+def _render_post_page(template: str, post: BoardPost, form, status: int = 200, **context):
+    """A page about one post (edit, delete, report), showing it as the current user sees it."""
+    view = post_view(post, post.thread, current_user, display_names(named_author_ids([post])))
+    return render_template(template, form=form, post=view, thread=thread_header(post.thread), **context), status
 
 
 @bp.get("/")
@@ -46,9 +54,7 @@ def index():
     category = category if category in BOARD_CATEGORIES else ""
     pagination, rows = list_threads(query, category, request.args.get("page", 1, type=int),
                                     include_hidden=can_moderate(current_user))
-    open_reports = None
-    if can_moderate(current_user):
-        open_reports = db.session.scalar(select(func.count(BoardReport.id)).where(BoardReport.resolved_at.is_(None)))
+    open_reports = open_report_count() if can_moderate(current_user) else None
     return render_template("board/index.html", page=pagination, rows=rows, q=query, category=category,
                            categories=BOARD_CATEGORIES.values(), open_reports=open_reports)
 
@@ -106,14 +112,7 @@ def reply(thread_id: int):
         db.session.commit()
         flash("返信しました。", "success")
         return redirect(_thread_url(post))
-    return _render_thread(thread, form, page=_reply_page(thread))
-
-
-def _reply_page(thread: BoardThread) -> int:
-    """The last page of a thread, where a new reply would appear."""
-    shown = db.session.scalar(select(func.count(BoardPost.id)).where(
-        BoardPost.thread_id == thread.id, (BoardPost.deleted_at.is_(None)) | BoardPost.is_opening))
-    return max(1, -(-(shown or 0) // POSTS_PER_PAGE))
+    return _render_thread(thread, form, page=last_page(thread))
 
 
 @bp.route(f"/posts/<{ID}:post_id>/edit", methods=["GET", "POST"])
@@ -121,9 +120,7 @@ def _reply_page(thread: BoardThread) -> int:
 @post_limit
 def edit(post_id: int):
     """Edit one's own post (the title too for an opening post); marked 編集済み."""
-    post = _readable_post(post_id)
-    if not can_edit_post(current_user, post):
-        abort(403)
+    post = _readable_post(post_id, can_edit_post)
     form_class = EditThreadForm if post.is_opening else EditPostForm
     form = form_class(data={"body": post.body_markdown, "title": post.thread.title})
     if form.validate_on_submit() and form.passes_privacy_guard():
@@ -132,20 +129,14 @@ def edit(post_id: int):
         db.session.commit()
         flash("投稿を編集しました。", "success")
         return redirect(_thread_url(post))
-    return render_template("board/edit.html", form=form, post=_own_view(post), thread=thread_header(post.thread))
-
-
-def _own_view(post: BoardPost):
-    return post_view(post, post.thread, current_user, display_names(named_author_ids([post])))
+    return _render_post_page("board/edit.html", post, form)
 
 
 @bp.route(f"/posts/<{ID}:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(post_id: int):
     """Delete one's own post after a confirmation page; the text is removed for good."""
-    post = _readable_post(post_id)
-    if not can_delete_post(current_user, post):
-        abort(403)
+    post = _readable_post(post_id, can_delete_post)
     form = EmptyForm()
     if form.validate_on_submit():
         thread_id = post.thread_id
@@ -155,18 +146,16 @@ def delete(post_id: int):
         if thread_gone:
             return redirect(url_for("board.index"))
         return redirect(url_for("board.thread", thread_id=thread_id))
-    return render_template("board/delete.html", form=form, post=_own_view(post), thread=thread_header(post.thread))
+    return _render_post_page("board/delete.html", post, form)
 
 
 @bp.post(f"/posts/<{ID}:post_id>/reaction")
 @login_required
 def react(post_id: int):
     """Say 「わかります」 to someone else's post, or take it back."""
-    post = _readable_post(post_id)
+    post = _readable_post(post_id, can_react)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if not can_react(current_user, post):
-        abort(403)
     now_reacted = toggle_reaction(post, current_user)
     db.session.commit()
     flash("「わかります」を伝えました。" if now_reacted else "「わかります」を取り消しました。", "success")
@@ -178,9 +167,7 @@ def react(post_id: int):
 @report_limit
 def report(post_id: int):
     """Report a post to the moderators, with a reason (the reporter is not shown to anyone)."""
-    post = _readable_post(post_id)
-    if not can_report(current_user, post):
-        abort(403)
+    post = _readable_post(post_id, can_report)
     form = ReportForm()
     if form.validate_on_submit():
         created = report_post(post, current_user, reason=form.reason.data, detail=form.detail.data)
@@ -188,7 +175,7 @@ def report(post_id: int):
         flash("通報を受け付けました。モデレーターが確認します。" if created else "この投稿はすでに通報済みです。",
               "success" if created else "info")
         return redirect(_thread_url(post))
-    return render_template("board/report.html", form=form, post=_own_view(post), thread=thread_header(post.thread))
+    return _render_post_page("board/report.html", post, form)
 
 
 @bp.errorhandler(429)
@@ -199,10 +186,9 @@ def too_many_posts(error):
         return render_template("board/new.html", form=ThreadForm(), limited_message=message), 429
     if request.endpoint == "board.reply":
         thread = get_thread(request.view_args["thread_id"])
-        return _render_thread(thread, ReplyForm(), page=_reply_page(thread), status=429, limited_message=message)
+        return _render_thread(thread, ReplyForm(), page=last_page(thread), status=429, limited_message=message)
     if request.endpoint == "board.edit":
-        post = _readable_post(request.view_args["post_id"])
+        post = _readable_post(request.view_args["post_id"], can_edit_post)
         form = (EditThreadForm if post.is_opening else EditPostForm)()
-        return render_template("board/edit.html", form=form, post=_own_view(post), thread=thread_header(post.thread),
-                               limited_message=message), 429
+        return _render_post_page("board/edit.html", post, form, status=429, limited_message=message)
     return render_error(429, "短い時間に続けて通報されたため、いまは受け付けられません。少し時間をおいてから、もう一度お試しください。")

@@ -123,6 +123,12 @@ def page_of(post: BoardPost) -> int:
     return (before or 0) // POSTS_PER_PAGE + 1
 
 
+def last_page(thread: BoardThread) -> int:
+    """The last page of a thread, where a new reply appears."""
+    shown = db.session.scalar(select(func.count(BoardPost.id)).where(_shown_in_thread(thread.id)))
+    return max(1, -(-(shown or 0) // POSTS_PER_PAGE))
+
+
 def reaction_counts(post_ids: list[int]) -> dict[int, int]:
     """「わかります」 per post, in one query."""
     if not post_ids:
