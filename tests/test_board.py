@@ -259,11 +259,11 @@ def test_board_pages_are_csp_clean_and_have_unique_ids(app, client, auth, people
     as_user(client, auth, people.author)
     thread_id = new_thread_id(start_thread(client, anonymous=True))
     reply(client, thread_id)
-    (opening, answer) = post_ids(app, thread_id)
+    opening, _ = post_ids(app, thread_id)
     as_user(client, auth, people.admin)
-    pages = [client.get(url) for url in ("/board/", "/board/new", f"/board/{thread_id}", f"/board/posts/{opening}/report",
-                                         "/board/moderation/", f"/board/moderation/posts/{opening}",
-                                         "/board/moderation/log", "/board/moderation/reveals")]
+    urls = ("/board/", "/board/new", f"/board/{thread_id}", f"/board/posts/{opening}/report", "/board/moderation/",
+            f"/board/moderation/posts/{opening}", "/board/moderation/log", "/board/moderation/reveals")
+    pages = [client.get(url) for url in urls]
     pages.append(start_thread(client, body="電話 090-1234-5678"))
     for response in pages:
         html = response.text
@@ -374,7 +374,8 @@ def test_delete_removes_the_text(app, client, auth, people):
     answered_opening, own_reply, _ = post_ids(app, answered)
     for post_id in (own_reply, answered_opening, post_ids(app, lonely)[0]):
         page = client.get(f"/board/posts/{post_id}/delete")
-        assert client.post(f"/board/posts/{post_id}/delete", data={"csrf_token": csrf_from(page.text)}).status_code == 302
+        deleted = client.post(f"/board/posts/{post_id}/delete", data={"csrf_token": csrf_from(page.text)})
+        assert deleted.status_code == 302
     assert client.get(f"/board/{lonely}").status_code == 404
     html = client.get(f"/board/{answered}").text
     assert "消したい本文" not in html and "自分の返信" not in html and "返信のあるスレッド" not in html
@@ -592,7 +593,8 @@ def test_every_board_response_is_no_store(app, client, auth, people):
     thread_id = new_thread_id(posted)
     (opening,) = post_ids(app, thread_id)
     responses = [posted, client.get("/board/"), client.get(f"/board/{thread_id}"), client.get("/board/new"),
-                 client.get("/board/424242"), client.get(f"/board/posts/{opening}/edit"), start_thread(client, title="")]
+                 client.get("/board/424242"), client.get(f"/board/posts/{opening}/edit"),
+                 start_thread(client, title="")]
     as_user(client, auth, people.moderator)
     responses += [client.get("/board/moderation/"), client.get(f"/board/posts/{opening}/edit")]
     for response in responses:

@@ -107,8 +107,10 @@ def report_queue(viewer: User, page: int = 1):
                  .order_by(open_reports.c.first, BoardPost.id))
     pagination = db.paginate(statement, page=clamp_page(page), per_page=QUEUE_PER_PAGE, error_out=False)
     ids = [post.id for post in pagination.items]
-    reports = list(db.session.scalars(select(BoardReport).where(
-        BoardReport.post_id.in_(ids), BoardReport.resolved_at.is_(None)).order_by(BoardReport.created_at))) if ids else []
+    reports = []
+    if ids:
+        reports = list(db.session.scalars(select(BoardReport).where(
+            BoardReport.post_id.in_(ids), BoardReport.resolved_at.is_(None)).order_by(BoardReport.created_at)))
     return pagination, _items(pagination.items, viewer, reports)
 
 
