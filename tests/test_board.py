@@ -649,6 +649,10 @@ def test_posting_rate_limit(database_url, make_user):
     assert "1分間に2件" in limited.text and "消えてほしくない文章" in limited.text
     assert limited.headers["Cache-Control"] == "no-store"
     with app.app_context():
+        thread_id = db.session.scalar(select(func.min(BoardThread.id)))
+    limited_reply = reply(client, thread_id, body="返信も同じ上限です")  # threads, replies and edits share it
+    assert limited_reply.status_code == 429 and "返信も同じ上限です" in limited_reply.text
+    with app.app_context():
         assert db.session.scalar(select(func.count(BoardThread.id))) == 2
         db.session.remove()
         db.engine.dispose()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import HTTPException
+
 from ..errors import render_error
 from ..extensions import db
 from ..forms import EmptyForm
@@ -180,15 +182,20 @@ def report(post_id: int):
 
 @bp.errorhandler(429)
 def too_many_posts(error):
-    """The Japanese 429: the form comes back with what was written, so nothing is lost."""
+    """The Japanese 429: a posting form comes back with what was written, so nothing is lost."""
     message = post_limit_message()
-    if request.endpoint == "board.new_thread":
-        return render_template("board/new.html", form=ThreadForm(), limited_message=message), 429
-    if request.endpoint == "board.reply":
-        thread = get_thread(request.view_args["thread_id"])
-        return _render_thread(thread, ReplyForm(), page=last_page(thread), status=429, limited_message=message)
-    if request.endpoint == "board.edit":
-        post = _readable_post(request.view_args["post_id"], can_edit_post)
-        form = (EditThreadForm if post.is_opening else EditPostForm)()
-        return _render_post_page("board/edit.html", post, form, status=429, limited_message=message)
-    return render_error(429, "短い時間に続けて通報されたため、いまは受け付けられません。少し時間をおいてから、もう一度お試しください。")
+    try:
+        if request.endpoint == "board.new_thread":
+            return render_template("board/new.html", form=ThreadForm(), limited_message=message), 429
+        if request.endpoint == "board.reply":
+            thread = get_thread(request.view_args["thread_id"])
+            return _render_thread(thread, ReplyForm(), page=last_page(thread), status=429, limited_message=message)
+        if request.endpoint == "board.edit":
+            post = _readable_post(request.view_args["post_id"], can_edit_post)
+            form = (EditThreadForm if post.is_opening else EditPostForm)()
+            return _render_post_page("board/edit.html", post, form, status=429, limited_message=message)
+    except HTTPException:
+        pass  # the thread or post has gone meanwhile: the plain page below still explains the limit
+    if request.endpoint == "board.report":
+        message = "短い時間に続けて通報されたため、いまは受け付けられません。少し時間をおいてから、もう一度お試しください。"
+    return render_error(429, message)

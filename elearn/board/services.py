@@ -7,6 +7,7 @@ a thread page adds one query each for reaction counts and the viewer's own react
 from __future__ import annotations
 
 from flask import abort
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -101,7 +102,7 @@ def _shown_in_thread(thread_id: int):
     return and_(BoardPost.thread_id == thread_id, or_(BoardPost.deleted_at.is_(None), BoardPost.is_opening))
 
 
-def thread_page(thread: BoardThread, viewer: User, page: int = 1) -> tuple[object, list[PostView]]:
+def thread_page(thread: BoardThread, viewer: User, page: int = 1) -> tuple[Pagination, list[PostView]]:
     """One page of a thread's posts as ``viewer`` sees them, in five queries whatever the page holds."""
     statement = (select(BoardPost).where(_shown_in_thread(thread.id))
                  .order_by(BoardPost.created_at, BoardPost.id))
