@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .config import PLACEHOLDER_SECRETS, Config, TestingConfig, from_environment
 
@@ -75,8 +76,18 @@ def _init_login(app: Flask, login_manager) -> None:
     login_manager.user_loader(load_session_user)
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` in URLs, capped at the largest database id, so /users/99999999999 is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
     from . import admin, auth, board, cases, health, learning, organiser
+
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     for module in (auth, learning, cases, board, organiser, admin, health):
         app.register_blueprint(module.bp)

@@ -63,6 +63,9 @@ class Config:
     # Per IP generous enough for a training room of 150 people behind one NAT address.
     LOGIN_LIMIT_PER_IP = "200 per minute; 2000 per hour"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
+    #: Saved board posts (threads, replies and edits together) per user; storage from ELEARN_RATELIMIT_STORAGE_URL.
+    BOARD_POST_LIMIT = "5 per minute; 30 per hour"
+    BOARD_REPORT_LIMIT = "10 per hour"
     SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
     CONTENT_CACHE_SECONDS = 30  # how stale a worker's content snapshot may get after an import
     PASSWORD_MIN_LENGTH = 10

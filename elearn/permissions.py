@@ -6,7 +6,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-from .models import Role, User
+from .models import BoardPost, BoardThread, Role, User
 
 
 def is_admin(user: User) -> bool:
@@ -30,6 +30,56 @@ def can_view_sheet(user: User, sheet) -> bool:
     return user.is_authenticated and sheet.user_id == user.id
 
 
+def can_moderate(user: User) -> bool:
+    """Moderators and admins run the board's moderation queue."""
+    return user.is_authenticated and user.role in (Role.MODERATOR.value, Role.ADMIN.value)
+
+
+def can_reveal_author(user: User) -> bool:
+    """Only admins may look up who wrote an anonymous post (and every look-up is logged)."""
+    return is_admin(user)
+
+
+def is_post_author(user: User, post: BoardPost) -> bool:
+    return user.is_authenticated and post.author_id is not None and post.author_id == user.id
+
+
+def can_read_thread(user: User, thread: BoardThread) -> bool:
+    """A hidden thread is readable only by moderators and by its own author."""
+    if thread.deleted_at is not None:
+        return False
+    return thread.hidden_at is None or can_moderate(user) or (
+        user.is_authenticated and thread.author_id is not None and thread.author_id == user.id)
+
+
+def can_reply(user: User, thread: BoardThread) -> bool:
+    """Anyone signed in, while the thread is open, shown and not deleted."""
+    return (user.is_authenticated and not thread.locked and thread.hidden_at is None
+            and thread.deleted_at is None)
+
+
+def can_edit_post(user: User, post: BoardPost) -> bool:
+    """Only the author, while the post is shown and its thread is not locked."""
+    return (is_post_author(user, post) and post.deleted_at is None and post.hidden_at is None
+            and not post.thread.locked)
+
+
+def can_delete_post(user: User, post: BoardPost) -> bool:
+    """Only the author; always possible, so people can take back what they wrote."""
+    return is_post_author(user, post) and post.deleted_at is None
+
+
+def can_react(user: User, post: BoardPost) -> bool:
+    """「わかります」 goes to someone else's shown post."""
+    return (user.is_authenticated and not is_post_author(user, post) and post.deleted_at is None
+            and post.hidden_at is None)
+
+
+def can_report(user: User, post: BoardPost) -> bool:
+    """Anyone may report someone else's shown post."""
+    return can_react(user, post)
+
+
 def require(predicate):
     """A view decorator: log in first, then 403 unless ``predicate(current_user)``."""
     def decorator(view):
@@ -45,3 +95,4 @@ def require(predicate):
 
 organiser_required = require(is_organiser)
 admin_required = require(is_admin)
+moderator_required = require(can_moderate)

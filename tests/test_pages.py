@@ -112,3 +112,16 @@ def test_search_treats_wildcards_literally(client, auth, make_user):
     make_user(name="普通の名前")
     auth.login(admin.email)
     assert "普通の名前" not in client.get("/admin/users?q=%25").text
+
+
+@pytest.mark.parametrize("url", ["/admin/users?q=%00", "/admin/users?q=a%00b"])
+def test_control_characters_in_search_are_harmless(client, auth, make_user, url):
+    auth.login(make_user(Role.ADMIN).email)
+    assert client.get(url).status_code == 200
+
+
+def test_oversized_ids_are_404(client, auth, make_user):
+    auth.login(make_user(Role.ADMIN).email)
+    token = csrf_from(client.get("/admin/users").text)
+    assert client.post("/admin/users/99999999999/active", data={"csrf_token": token}).status_code == 404
+    assert client.get("/cases/sheets/99999999999").status_code == 404

@@ -19,7 +19,7 @@ def like_escape(text: str) -> str:
 def search_users(query: str, roles: list[str] | None = None, page: int = 1):
     """Users whose name, email or 所属 contains ``query`` (substring, so Japanese works), paginated."""
     statement = select(User).order_by(User.display_name, User.id)
-    query = query.strip()
+    query = "".join(ch for ch in query if ch.isprintable()).strip()  # PostgreSQL refuses NUL bytes
     if query:
         pattern = "%" + like_escape(query) + "%"
         statement = statement.where(or_(User.display_name.ilike(pattern, escape="\\"),

@@ -17,6 +17,7 @@ class Role(str, enum.Enum):
 
     LEARNER = "learner"
     ORGANISER = "organiser"
+    MODERATOR = "moderator"
     ADMIN = "admin"
 
     @property
@@ -24,11 +25,12 @@ class Role(str, enum.Enum):
         return ROLE_LABELS[self]
 
 
-ROLE_LABELS = {Role.LEARNER: "受講者", Role.ORGANISER: "研修担当", Role.ADMIN: "管理者"}
+ROLE_LABELS = {Role.LEARNER: "受講者", Role.ORGANISER: "研修担当", Role.MODERATOR: "モデレーター",
+               Role.ADMIN: "管理者"}
 
 
 class User(UserMixin, db.Model):
-    """A person with an account: learner, organiser or admin."""
+    """A person with an account: learner, organiser, moderator or admin."""
 
     __tablename__ = "users"
 

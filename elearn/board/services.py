@@ -1,0 +1,232 @@
+"""Board logic that tests call without HTTP: listing, search, posting, editing, わかります, reports.
+
+Every page loads in a fixed number of queries: the thread list is a paginated query plus one grouped
+query for the reply counts of the threads on the page and one for the names of the named authors;
+a thread page adds one query each for reaction counts and the viewer's own reactions. Callers commit.
+"""
+from __future__ import annotations
+
+from flask import abort
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..admin.services import like_escape
+from ..content.markdown import render_markdown
+from ..extensions import db
+from ..models import BOARD_CATEGORIES, BoardPost, BoardReaction, BoardReport, BoardThread, User, utcnow
+from .display import PostView, display_names, named_author_ids, post_view, thread_rows
+from .forms import clean_line
+
+THREADS_PER_PAGE = 20
+POSTS_PER_PAGE = 30
+SEARCH_MAX_LENGTH = 100
+SEARCH_MAX_WORDS = 5
+MAX_PAGE = 10_000
+DELETED_THREAD_TITLE = "（作成者が削除したスレッド）"
+
+
+def clamp_page(value: int | None) -> int:
+    """A page number within 1..MAX_PAGE (huge offsets would overflow PostgreSQL's bigint)."""
+    return min(max(value or 1, 1), MAX_PAGE)
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search, split on any blank (full-width too), without repeats, at most five."""
+    words: list[str] = []
+    for word in (clean_line(query) or "")[:SEARCH_MAX_LENGTH].split():
+        if word not in words:
+            words.append(word)
+    return words[:SEARCH_MAX_WORDS]
+
+
+def render_post(markdown: str) -> str:
+    """Posts go through the project's one Markdown function: raw HTML off, safe links, line breaks kept."""
+    return render_markdown(markdown, breaks=True)
+
+
+def _visible_post():
+    return and_(BoardPost.deleted_at.is_(None), BoardPost.hidden_at.is_(None))
+
+
+def list_threads(query: str = "", category: str = "", page: int = 1, include_hidden: bool = False):
+    """Threads by newest activity, filtered by category and by words (each word in the title or a shown post).
+
+    Substring matching, so Japanese text without spaces is found. Returns ``(pagination, rows)``.
+    """
+    statement = (select(BoardThread).where(BoardThread.deleted_at.is_(None))
+                 .order_by(BoardThread.last_activity_at.desc(), BoardThread.id.desc()))
+    if not include_hidden:
+        statement = statement.where(BoardThread.hidden_at.is_(None))
+    if category in BOARD_CATEGORIES:
+        statement = statement.where(BoardThread.category == category)
+    for word in search_words(query):
+        pattern = "%" + like_escape(word) + "%"
+        in_posts = select(BoardPost.thread_id).where(_visible_post(),
+                                                     BoardPost.body_markdown.ilike(pattern, escape="\\"))
+        statement = statement.where(or_(BoardThread.title.ilike(pattern, escape="\\"), BoardThread.id.in_(in_posts)))
+    pagination = db.paginate(statement, page=clamp_page(page), per_page=THREADS_PER_PAGE, error_out=False)
+    return pagination, thread_rows(pagination.items, reply_counts([thread.id for thread in pagination.items]))
+
+
+def reply_counts(thread_ids: list[int]) -> dict[int, int]:
+    """Replies (not deleted) per thread, in one grouped query."""
+    if not thread_ids:
+        return {}
+    rows = db.session.execute(
+        select(BoardPost.thread_id, func.count(BoardPost.id))
+        .where(BoardPost.thread_id.in_(thread_ids), BoardPost.is_opening.is_(False), BoardPost.deleted_at.is_(None))
+        .group_by(BoardPost.thread_id))
+    return dict(rows.all())
+
+
+def get_thread(thread_id: int) -> BoardThread:
+    """The thread, or 404 when it does not exist or its author deleted it."""
+    thread = db.get_or_404(BoardThread, thread_id)
+    if thread.deleted_at is not None:
+        abort(404)
+    return thread
+
+
+def get_post(post_id: int) -> BoardPost:
+    """The post with its thread (one query), or 404."""
+    post = db.session.scalar(select(BoardPost).options(joinedload(BoardPost.thread)).where(BoardPost.id == post_id))
+    if post is None or post.thread.deleted_at is not None:
+        abort(404)
+    return post
+
+
+def _shown_in_thread(thread_id: int):
+    """Posts listed on a thread page: replies not deleted, and the opening post always (maybe as a placeholder)."""
+    return and_(BoardPost.thread_id == thread_id, or_(BoardPost.deleted_at.is_(None), BoardPost.is_opening))
+
+
+def thread_page(thread: BoardThread, viewer: User, page: int = 1) -> tuple[Pagination, list[PostView]]:
+    """One page of a thread's posts as ``viewer`` sees them, in five queries whatever the page holds."""
+    statement = (select(BoardPost).where(_shown_in_thread(thread.id))
+                 .order_by(BoardPost.created_at, BoardPost.id))
+    pagination = db.paginate(statement, page=clamp_page(page), per_page=POSTS_PER_PAGE, error_out=False)
+    posts = pagination.items
+    ids = [post.id for post in posts]
+    names = display_names(named_author_ids(posts))
+    counts = reaction_counts(ids)
+    mine = reacted_by(viewer.id, ids)
+    return pagination, [post_view(post, thread, viewer, names, counts, mine) for post in posts]
+
+
+def page_of(post: BoardPost) -> int:
+    """The page of its thread on which ``post`` is listed."""
+    before = db.session.scalar(select(func.count(BoardPost.id)).where(
+        _shown_in_thread(post.thread_id),
+        or_(BoardPost.created_at < post.created_at,
+            and_(BoardPost.created_at == post.created_at, BoardPost.id < post.id))))
+    return (before or 0) // POSTS_PER_PAGE + 1
+
+
+def last_page(thread: BoardThread) -> int:
+    """The last page of a thread, where a new reply appears."""
+    shown = db.session.scalar(select(func.count(BoardPost.id)).where(_shown_in_thread(thread.id)))
+    return max(1, -(-(shown or 0) // POSTS_PER_PAGE))
+
+
+def reaction_counts(post_ids: list[int]) -> dict[int, int]:
+    """「わかります」 per post, in one query."""
+    if not post_ids:
+        return {}
+    rows = db.session.execute(select(BoardReaction.post_id, func.count(BoardReaction.id))
+                              .where(BoardReaction.post_id.in_(post_ids)).group_by(BoardReaction.post_id))
+    return dict(rows.all())
+
+
+def reacted_by(user_id: int, post_ids: list[int]) -> set[int]:
+    """The posts among ``post_ids`` that ``user_id`` said わかります to."""
+    if not post_ids:
+        return set()
+    return set(db.session.scalars(select(BoardReaction.post_id).where(
+        BoardReaction.user_id == user_id, BoardReaction.post_id.in_(post_ids))))
+
+
+def create_thread(author: User, *, category: str, title: str, body: str, anonymous: bool,
+                  privacy_confirmed: bool = False) -> BoardThread:
+    """Start a thread with its opening post (rendered once, here)."""
+    now = utcnow()
+    thread = BoardThread(category=category, title=title, author_id=author.id, anonymous=anonymous,
+                         created_at=now, last_activity_at=now)
+    db.session.add(thread)
+    db.session.flush()
+    db.session.add(BoardPost(thread_id=thread.id, author_id=author.id, anonymous=anonymous, is_opening=True,
+                             body_markdown=body, body_html=render_post(body),
+                             privacy_confirmed=privacy_confirmed, created_at=now))
+    db.session.flush()
+    return thread
+
+
+def add_reply(thread: BoardThread, author: User, *, body: str, anonymous: bool,
+              privacy_confirmed: bool = False) -> BoardPost:
+    """Reply to ``thread``; the thread moves to the top of the list."""
+    now = utcnow()
+    post = BoardPost(thread_id=thread.id, author_id=author.id, anonymous=anonymous, body_markdown=body,
+                     body_html=render_post(body), privacy_confirmed=privacy_confirmed, created_at=now)
+    db.session.add(post)
+    thread.last_activity_at = now
+    db.session.flush()
+    return post
+
+
+def edit_post(post: BoardPost, *, body: str, title: str | None = None, privacy_confirmed: bool = False) -> None:
+    """Change a post's text (and the thread title for an opening post); it is marked 編集済み."""
+    post.body_markdown = body
+    post.body_html = render_post(body)
+    post.edited_at = utcnow()
+    post.privacy_confirmed = post.privacy_confirmed or privacy_confirmed
+    if title is not None and post.is_opening:
+        post.thread.title = title
+
+
+def delete_post(post: BoardPost) -> bool:
+    """Delete a post's text for good. Returns True when the whole thread went with it.
+
+    Deleting the opening post of a thread nobody answered removes the thread; with replies, the
+    replies stay and the title and text are replaced by placeholders.
+    """
+    now = utcnow()
+    post.deleted_at = now
+    post.body_markdown = ""
+    post.body_html = ""
+    if not post.is_opening:
+        return False
+    thread = post.thread
+    replies = db.session.scalar(select(func.count(BoardPost.id)).where(
+        BoardPost.thread_id == thread.id, BoardPost.is_opening.is_(False), BoardPost.deleted_at.is_(None)))
+    thread.title = DELETED_THREAD_TITLE
+    if replies:
+        return False
+    thread.deleted_at = now
+    return True
+
+
+def toggle_reaction(post: BoardPost, user: User) -> bool:
+    """Say or take back わかります; returns whether the user now says it. Safe against double clicks."""
+    existing = db.session.scalar(select(BoardReaction).where(BoardReaction.post_id == post.id,
+                                                             BoardReaction.user_id == user.id))
+    if existing is not None:
+        db.session.delete(existing)
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(BoardReaction(post_id=post.id, user_id=user.id))
+    except IntegrityError:
+        pass  # the same person's other request got there first: the reaction exists either way
+    return True
+
+
+def report_post(post: BoardPost, reporter: User, *, reason: str, detail: str = "") -> bool:
+    """Report ``post``; False when this person already has an open report on it."""
+    already = db.session.scalar(select(BoardReport.id).where(
+        BoardReport.post_id == post.id, BoardReport.reporter_id == reporter.id, BoardReport.resolved_at.is_(None)))
+    if already is not None:
+        return False
+    db.session.add(BoardReport(post_id=post.id, reporter_id=reporter.id, reason=reason, detail=detail or ""))
+    db.session.flush()
+    return True
