@@ -228,3 +228,15 @@ def test_content_snapshot_is_reused_until_it_expires(app, client, learner, monke
     assert "テスト教材A" in client.get("/courses/initial/t-alpha").text
     clock[0] += 31
     assert "改訂した教材A" in client.get("/courses/initial/t-alpha").text
+
+
+def test_dashboard_lists_recent_board_threads_without_authors(app, client, learner, make_user):
+    from elearn.board.services import create_thread
+
+    author = make_user(name="匿名にしたい人")
+    with app.app_context():
+        create_thread(db.session.get(type(author), author.id), category="other", title="夜の訪問がつらい",
+                      body="本文です。", anonymous=True)
+        db.session.commit()
+    html = client.get("/").text
+    assert "夜の訪問がつらい" in html and "匿名にしたい人" not in html

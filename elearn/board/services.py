@@ -70,6 +70,14 @@ def list_threads(query: str = "", category: str = "", page: int = 1, include_hid
     return pagination, thread_rows(pagination.items, reply_counts([thread.id for thread in pagination.items]))
 
 
+def recent_threads(limit: int = 5):
+    """The threads with the newest activity, for the dashboard (three queries, whatever the board's size)."""
+    threads = list(db.session.scalars(
+        select(BoardThread).where(BoardThread.deleted_at.is_(None), BoardThread.hidden_at.is_(None))
+        .order_by(BoardThread.last_activity_at.desc(), BoardThread.id.desc()).limit(limit)))
+    return thread_rows(threads, reply_counts([thread.id for thread in threads]))
+
+
 def reply_counts(thread_ids: list[int]) -> dict[int, int]:
     """Replies (not deleted) per thread, in one grouped query."""
     if not thread_ids:

@@ -19,9 +19,11 @@ from .services import (COURSE_CURRICULA, curriculum_summaries, learning_record, 
 @login_required
 def dashboard():
     """The learner's overview: progress per curriculum and where to continue."""
+    from ..board.services import recent_threads
+
     summaries = curriculum_summaries(current_user.id)
     return render_template("learning/dashboard.html", summaries=summaries,
-                           resume=resume_module(current_user.id, summaries))
+                           resume=resume_module(current_user.id, summaries), threads=recent_threads())
 
 
 @bp.get("/courses/")
