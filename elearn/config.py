@@ -56,6 +56,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "elearn_session"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The server-side session row carries the expiry; re-signing the cookie on every response is waste.
+    SESSION_REFRESH_EACH_REQUEST = False
     WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the login session
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False

@@ -30,18 +30,19 @@ def _quiz_context(module: ItemView, answers, errors, token) -> dict:
         except QuizError:
             attempt = None
     if attempt is None:
-        token = new_attempt_token(current_user.id, quiz.id)
-        attempt = read_attempt_token(token, current_user.id, quiz.id)
-    questions = presented_questions(quiz, attempt.order)
+        token, attempt = new_attempt_token(current_user.id, quiz.id)
+
+    def render(answers, errors):
+        return render_template("learning/_quiz_questions.html", questions=presented_questions(quiz, attempt.order),
+                               quiz_answers=answers, quiz_errors=errors)
+
     if answers or errors:
-        questions_html = render_template("learning/_quiz_questions.html", questions=questions,
-                                         quiz_answers=answers or {}, quiz_errors=errors or {})
+        questions_html = render(answers or {}, errors or {})
     else:
-        questions_html = cached_fragment(("quiz", quiz.id, attempt.order), lambda: render_template(
-            "learning/_quiz_questions.html", questions=questions, quiz_answers={}, quiz_errors={}))
+        questions_html = cached_fragment(("quiz", quiz.id, attempt.order), lambda: render({}, {}))
     return {
         "quiz": quiz,
-        "question_count": len(questions),
+        "question_count": len(quiz.questions),
         "questions_html": questions_html,
         "attempt_token": token,
         "quiz_errors": errors or {},

@@ -51,10 +51,11 @@ class AttemptToken:
     order: int
 
 
-def new_attempt_token(user_id: int, quiz_id: int) -> str:
+def new_attempt_token(user_id: int, quiz_id: int) -> tuple[str, AttemptToken]:
     """A signed token naming the learner, the quiz, a fresh nonce and the option order of one attempt."""
-    return _serializer().dumps({"u": user_id, "q": quiz_id, "n": secrets.token_hex(16),
-                                "o": secrets.randbelow(OPTION_ORDERS)})
+    attempt = AttemptToken(secrets.token_hex(16), secrets.randbelow(OPTION_ORDERS))
+    token = _serializer().dumps({"u": user_id, "q": quiz_id, "n": attempt.nonce, "o": attempt.order})
+    return token, attempt
 
 
 def read_attempt_token(token: str, user_id: int, quiz_id: int) -> AttemptToken:
