@@ -61,6 +61,7 @@ class Config:
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_LIMIT_PER_IP = "30 per minute; 200 per hour"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
+    VERIFY_LIMIT = "30 per minute; 300 per hour"  # /verify/<code>, per IP
     SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_MAX_LENGTH = 1024

@@ -1,11 +1,14 @@
 """The data model. Import models from here."""
 from .base import UTCDateTime, utcnow
 from .cases import SHEET_FIELDS, CaseSheet
+from .cohort import (COHORT_CURRICULA, Attendance, Certificate, Cohort, CohortDay, Enrolment, RosterImport,
+                     cohort_modules, cohort_organisers)
 from .content import CURRICULA, Module, Quiz
 from .progress import Progress, QuizAttempt
 from .user import ROLE_LABELS, Role, SetPasswordLink, User, UserSession
 
 __all__ = [
-    "CURRICULA", "CaseSheet", "SHEET_FIELDS", "ROLE_LABELS", "Module", "Progress", "Quiz", "QuizAttempt", "Role",
-    "SetPasswordLink", "User", "UserSession", "UTCDateTime", "utcnow",
+    "Attendance", "COHORT_CURRICULA", "CURRICULA", "CaseSheet", "Certificate", "Cohort", "CohortDay", "Enrolment",
+    "SHEET_FIELDS", "ROLE_LABELS", "Module", "Progress", "Quiz", "QuizAttempt", "Role", "RosterImport",
+    "SetPasswordLink", "User", "UserSession", "UTCDateTime", "cohort_modules", "cohort_organisers", "utcnow",
 ]
