@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from elearn import create_app
 from elearn.cli import create_user
 from elearn.extensions import db
+from elearn.organiser.services import today as japan_today
 from elearn.models import Cohort, CohortDay, Enrolment, Module, Role, User
 from elearn.passwords import hash_password
 
@@ -127,7 +128,7 @@ def make_cohort(app):
     Returns ids only: ``.id``, ``.day_ids``, ``.module_ids``.
     """
     def make(organisers=(), participants=(), days=(), module_slugs=None, **fields):
-        today = date.today()
+        today = japan_today()
         values = {"name": "令和8年度 新任職員研修 第1期", "curriculum": "initial", "opens_on": today - timedelta(days=30),
                   "closes_on": today + timedelta(days=30), "venue": "○○県社会福祉会館", "capacity": 150} | fields
         with app.app_context():
