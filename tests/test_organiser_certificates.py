@@ -61,6 +61,18 @@ def _finish_modules(app, user_id: int) -> None:
         db.session.commit()
 
 
+def _attend(app, user_id: int, cohort) -> None:
+    with app.app_context():
+        db.session.add(Attendance(day_id=cohort.day_ids[0], user_id=user_id, present=True))
+        db.session.commit()
+
+
+def _earn(app, user_id: int, cohort) -> None:
+    """Complete every required module and attend the in-person day."""
+    _finish_modules(app, user_id)
+    _attend(app, user_id, cohort)
+
+
 def _attendance_url(cohort) -> str:
     return f"/organiser/cohorts/{cohort.id}/days/{cohort.day_ids[0]}/attendance"
 
@@ -125,9 +137,7 @@ def test_certificate_needs_modules_and_attendance(app, client, auth, course):
     assert "修了証はまだ発行できません" in pending.text and "0 / 2 修了" in pending.text
     _finish_modules(app, learner.id)
     assert "集合研修の出席：0 / 1 日" in client.get(f"/certificates/{cohort.id}").text
-    with app.app_context():
-        db.session.add(Attendance(day_id=cohort.day_ids[0], user_id=learner.id, present=True))
-        db.session.commit()
+    _attend(app, learner.id, cohort)
     page = client.get(f"/certificates/{cohort.id}")
     assert page.status_code == 200 and "修了証" in page.text
     html = page.text
@@ -150,10 +160,7 @@ def test_certificate_needs_modules_and_attendance(app, client, auth, course):
 def test_verify_shows_only_what_is_printed(app, client, auth, course):
     """/verify/<code> needs no login and shows name, cohort and date, never the email or 所属."""
     organiser, learner, _, cohort = course
-    _finish_modules(app, learner.id)
-    with app.app_context():
-        db.session.add(Attendance(day_id=cohort.day_ids[0], user_id=learner.id, present=True))
-        db.session.commit()
+    _earn(app, learner.id, cohort)
     auth.login(learner.email)
     code = re.search(r"証明番号 (\S+)</p>", client.get(f"/certificates/{cohort.id}").text).group(1)
     auth.logout()
@@ -171,10 +178,7 @@ def test_verify_shows_only_what_is_printed(app, client, auth, course):
 
 def test_revoked_certificate_stops_verifying_and_reissues(app, client, auth, course):
     organiser, learner, _, cohort = course
-    _finish_modules(app, learner.id)
-    with app.app_context():
-        db.session.add(Attendance(day_id=cohort.day_ids[0], user_id=learner.id, present=True))
-        db.session.commit()
+    _earn(app, learner.id, cohort)
     auth.login(organiser.email)
     url = f"/organiser/cohorts/{cohort.id}/participants/{learner.id}/certificate"
     page = client.get(url)
@@ -189,10 +193,7 @@ def test_revoked_certificate_stops_verifying_and_reissues(app, client, auth, cou
 
 def test_remove_refused_while_certificate_valid(app, client, auth, course):
     organiser, learner, _, cohort = course
-    _finish_modules(app, learner.id)
-    with app.app_context():
-        db.session.add(Attendance(day_id=cohort.day_ids[0], user_id=learner.id, present=True))
-        db.session.commit()
+    _earn(app, learner.id, cohort)
     auth.login(organiser.email)
     client.get(f"/organiser/cohorts/{cohort.id}/participants/{learner.id}/certificate")
     token = csrf_from(client.get(f"/organiser/cohorts/{cohort.id}/participants").text)

@@ -119,3 +119,19 @@ def test_cohort_list_shows_only_assigned_cohorts(client, auth, make_user, make_c
     auth.login(admin.email)
     listing = client.get("/organiser/cohorts/").text
     assert "わたしの研修" in listing and "よその研修" in listing
+
+
+def test_online_cohort_without_days(app, client, auth, make_user, content):
+    """An online cohort needs no venue and no in-person days; chosen modules replace the default."""
+    organiser = make_user(Role.ORGANISER)
+    auth.login(organiser.email)
+    with app.app_context():
+        from elearn.models import Module
+        beta = db.session.scalar(select(Module.id).where(Module.slug == "t-beta"))
+    data = _cohort_form(client, "/organiser/cohorts/new", organisers=organiser.email, days="", venue="",
+                        online="y", required_modules=str(beta))
+    assert client.post("/organiser/cohorts/new", data=data).status_code == 302
+    with app.app_context():
+        cohort = db.session.scalar(select(Cohort))
+        assert cohort.online and cohort.days == [] and cohort.place == "オンライン"
+        assert [m.slug for m in cohort.required_modules] == ["t-beta"]

@@ -199,3 +199,35 @@ def test_cohorts_for_learner(app, make_user, make_cohort, content):
     assert [c.name for c in mine] == ["進行中"]
     assert (mine[0].required, mine[0].completed, mine[0].days_left) == (2, 1, 30)
     assert mine[0].next_day == japan_today() + timedelta(days=40) and not mine[0].complete
+
+
+def test_completions_by_day_uses_japan_dates(app, make_user, make_cohort, content):
+    """A participant who finished at 01:00 Japan time counts on that Japanese day, aggregated in SQL."""
+    from elearn.models import Cohort
+    from elearn.organiser.dashboard import completion_by_module, completions_by_day, summary
+
+    early, late, half = make_user(), make_user(), make_user()
+    cohort = make_cohort([], [early, late, half])
+    _complete(app, early.id, "t-alpha", datetime(2026, 9, 1, 0, 0, tzinfo=timezone.utc))
+    _complete(app, early.id, "t-beta", datetime(2026, 9, 1, 16, 0, tzinfo=timezone.utc))  # 9/2 01:00 JST
+    _complete(app, late.id, "t-alpha", datetime(2026, 9, 2, 3, 0, tzinfo=timezone.utc))
+    _complete(app, late.id, "t-beta", datetime(2026, 9, 2, 14, 59, tzinfo=timezone.utc))  # 9/2 23:59 JST
+    _complete(app, half.id, "t-alpha", datetime(2026, 9, 3, 0, 0, tzinfo=timezone.utc))
+    with app.app_context():
+        row = db.session.get(Cohort, cohort.id)
+        assert completions_by_day(row, cohort.module_ids) == [(date(2026, 9, 2), 2)]
+        assert completion_by_module(row, cohort.module_ids) == {cohort.module_ids[0]: 3, cohort.module_ids[1]: 2}
+        totals = summary(row, cohort.module_ids)
+        assert (totals.participants, totals.completed, totals.percent) == (3, 2, 67)
+
+
+def test_capacity_cannot_drop_below_participants(client, auth, make_user, make_cohort):
+    organiser = make_user(Role.ORGANISER)
+    cohort = make_cohort([organiser], [make_user(), make_user()], opens_on=date(2026, 7, 1))
+    auth.login(organiser.email)
+    url = f"/organiser/cohorts/{cohort.id}/edit"
+    page = client.get(url)
+    from .conftest import csrf_from
+    data = {"csrf_token": csrf_from(page.text), "name": "第1期", "curriculum": "initial", "opens_on": "2026-07-01",
+            "closes_on": "2026-08-31", "venue": "会館", "capacity": "1", "organisers": organiser.email}
+    assert "定員は現在の参加者数（2人）より少なくできません。" in client.post(url, data=data).text

@@ -204,7 +204,7 @@ def test_confirm_sees_changes_since_preview(app, client, make_user, make_cohort,
     preview_url = response.headers["Location"]
     token = csrf_from(client.get(preview_url).text)
     with app.app_context():
-        for i in range(3):
+        for _ in range(3):
             db.session.add(Enrolment(cohort_id=cohort.id, user_id=make_user().id))
         db.session.commit()
     result = client.post(preview_url + "/confirm", data={"csrf_token": token}, follow_redirects=True)
@@ -280,3 +280,12 @@ def test_add_refused_when_full(client, make_user, make_cohort, auth):
     response = client.post(url, data={"csrf_token": csrf_from(client.get(url).text), "name": "A",
                                       "email": "a@example.jp", "organisation": "B", "prefecture": "東京都"})
     assert response.status_code == 400 and "定員（1人）を超えています" in response.text
+
+
+def test_text_posted_as_file_field_is_not_a_crash(client, organiser_and_cohort):
+    """A hand-made POST with a string in the file field falls back to the pasted text."""
+    _, cohort = organiser_and_cohort
+    url = f"/organiser/cohorts/{cohort.id}/roster/import"
+    response = client.post(url, data={"csrf_token": csrf_from(client.get(url).text), "file": "not a file",
+                                      "text": "青木,a@example.jp,センター,沖縄県\n"})
+    assert response.status_code == 302

@@ -5,7 +5,7 @@ from sqlalchemy import and_, func, select
 
 from ..extensions import db
 from ..models import Attendance, CohortDay, Enrolment, User, utcnow
-from .dashboard import Page, name_filter
+from .dashboard import Page, name_filter, paginate
 
 PER_PAGE = 200
 
@@ -21,12 +21,7 @@ def attendance_page(day: CohortDay, query: str = "", page: int = 1) -> Page:
     matching = name_filter(query)
     if matching is not None:
         statement = statement.where(matching)
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    result = Page([], max(1, page), PER_PAGE, total)
-    result.page = min(result.page, result.pages)
-    result.items = db.session.execute(statement.order_by(User.display_name, User.id).limit(PER_PAGE)
-                                      .offset((result.page - 1) * PER_PAGE)).all()
-    return result
+    return paginate(statement.order_by(User.display_name, User.id), page, PER_PAGE)
 
 
 def day_counts(day: CohortDay) -> tuple[int, int]:
@@ -43,7 +38,7 @@ def record_attendance(day: CohortDay, shown: list[int], present: set[int], recor
     enrolled = set(db.session.scalars(select(Enrolment.user_id).where(
         Enrolment.cohort_id == day.cohort_id, Enrolment.user_id.in_(shown or [0]))))
     existing = {row.user_id: row for row in db.session.scalars(select(Attendance).where(
-        Attendance.day_id == day.id, Attendance.user_id.in_(enrolled or {0})))}
+        Attendance.day_id == day.id, Attendance.user_id.in_(sorted(enrolled) or [0])))}
     now, changed = utcnow(), 0
     for user_id in sorted(enrolled):
         value = user_id in present

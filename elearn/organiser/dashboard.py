@@ -170,6 +170,15 @@ class Page:
         return self.page + 1
 
 
+def paginate(statement, page: int, per_page: int) -> Page:
+    """One page of ``statement``'s rows (two queries: the count and the page), page number clamped."""
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    result = Page([], max(1, page), per_page, total)
+    result.page = min(result.page, result.pages)
+    result.items = db.session.execute(statement.limit(per_page).offset((result.page - 1) * per_page)).all()
+    return result
+
+
 def name_filter(query: str):
     """A condition matching 氏名, メールアドレス or 所属 containing ``query`` (None for an empty query)."""
     query = (query or "").strip()
@@ -205,11 +214,8 @@ def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sor
     keys = {"name": [User.display_name], "organisation": [User.organisation, User.display_name],
             "progress": [count, User.display_name]}[sort if sort in SORTS else "name"]
     statement = statement.order_by(*[k.desc() if descending else k for k in keys], User.id)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    result = Page([], max(1, page), PER_PAGE, total)
-    result.page = min(result.page, result.pages)
-    rows = db.session.execute(statement.limit(PER_PAGE).offset((result.page - 1) * PER_PAGE)).all()
-    result.items = [ParticipantRow(*row) for row in rows]
+    result = paginate(statement, page, PER_PAGE)
+    result.items = [ParticipantRow(*row) for row in result.items]
     _fill_page(cohort, result.items, module_ids)
     return result
 
@@ -243,10 +249,6 @@ def shared_sheets(cohort: Cohort, page: int = 1, per_page: int = 10) -> Page:
     statement = (select(CaseSheet, User.display_name, User.organisation, Module.title)
                  .join(Enrolment, and_(Enrolment.user_id == CaseSheet.user_id, Enrolment.cohort_id == cohort.id))
                  .join(User, User.id == CaseSheet.user_id).join(Module, Module.id == CaseSheet.module_id)
-                 .where(CaseSheet.shared_at.is_not(None), Module.kind == "case"))
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    result = Page([], max(1, page), per_page, total)
-    result.page = min(result.page, result.pages)
-    result.items = db.session.execute(statement.order_by(CaseSheet.shared_at.desc(), CaseSheet.id.desc())
-                                      .limit(per_page).offset((result.page - 1) * per_page)).all()
-    return result
+                 .where(CaseSheet.shared_at.is_not(None), Module.kind == "case")
+                 .order_by(CaseSheet.shared_at.desc(), CaseSheet.id.desc()))
+    return paginate(statement, page, per_page)

@@ -165,5 +165,6 @@ def completion_export(cohort: Cohort, modules: list[Module], days: list[CohortDa
                 present[day_position[day_id]] = "出席" if was_present else "欠席"
             state = "完了" if module_ids and done >= len(module_ids) else "未完了"
             issued = "" if certificate is None else ("取消" if revoked else "発行済み")
-            yield [name, email, organisation, prefecture, login, done, len(module_ids), state] + cells + present + [issued]
+            details = [name, email, organisation, prefecture, login, done, len(module_ids), state]
+            yield details + cells + present + [issued]
     return header, rows()

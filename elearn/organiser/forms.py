@@ -8,9 +8,10 @@ from datetime import date
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, NumberRange, Optional, ValidationError
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
@@ -31,32 +32,39 @@ def parse_date(text: str) -> date:
     return date(*(int(part) for part in match.groups()))
 
 
-class JapaneseDateField(DateField):
-    """A date input whose parse error is in Japanese."""
+class _ParsedInput:
+    """A text input parsed by ``parse``; an unreadable value gets ``problem`` (Japanese) as its error."""
+
+    problem = "{label}を入力し直してください。"
+
+    def parse(self, text: str):
+        raise NotImplementedError
 
     def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = parse_date(valuelist[0])
-        except ValueError:
-            self.data = None
-            raise ValueError(f"{self.label.text}は 2026-09-26 の形式で入力してください。") from None
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = self.parse(valuelist[0])
+            except ValueError:
+                raise ValueError(self.problem.format(label=self.label.text)) from None
 
 
-class JapaneseIntegerField(IntegerField):
-    """A whole-number input whose parse error is in Japanese (full-width digits accepted)."""
+class JapaneseDateField(_ParsedInput, DateField):
+    """A date input (2026-09-26, 2026/9/26 or 2026年9月26日)."""
 
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(unicodedata.normalize("NFKC", valuelist[0]).strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(f"{self.label.text}は半角数字で入力してください。") from None
+    problem = "{label}は 2026-09-26 の形式で入力してください。"
+
+    def parse(self, text: str) -> date:
+        return parse_date(text)
+
+
+class JapaneseIntegerField(_ParsedInput, IntegerField):
+    """A whole-number input (full-width digits accepted)."""
+
+    problem = "{label}は半角数字で入力してください。"
+
+    def parse(self, text: str) -> int:
+        return int(unicodedata.normalize("NFKC", text).strip())
 
 
 def choose_again(label: str) -> str:
@@ -83,7 +91,7 @@ class CohortForm(FlaskForm):
     opens_on = JapaneseDateField("受講期間の開始日", validators=[InputRequired("受講期間の開始日を入力してください。")])
     closes_on = JapaneseDateField("受講期限（受講期間の終了日）",
                                   validators=[InputRequired("受講期限を入力してください。")])
-    days = TextAreaField("集合研修日（1行に1日）", validators=[Optional()])
+    days = TextAreaField("集合研修日（1行に1日）")
     venue = StringField("会場", validators=[max_length("会場", 200)])
     online = BooleanField("オンラインで開催する")
     capacity = JapaneseIntegerField("定員", validators=[
@@ -93,8 +101,10 @@ class CohortForm(FlaskForm):
                                        invalid_choice_message=choose_again("必修教材"))
     organisers = TextAreaField("担当者のメールアドレス（1行に1人）", validators=[required("担当者のメールアドレス")])
 
-    parsed_days: list[date]
-    organiser_users: list[User]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parsed_days: list[date] = []
+        self.organiser_users: list[User] = []
 
     def validate_closes_on(self, field):
         if field.data and self.opens_on.data and field.data < self.opens_on.data:
@@ -143,7 +153,8 @@ class ParticipantForm(FlaskForm):
         required("メールアドレス"), max_length("メールアドレス", 254),
         Email(message="メールアドレスの形式が正しくありません。", check_deliverability=False)])
     organisation = StringField("所属", validators=[required("所属"), max_length("所属", 200)])
-    prefecture = SelectField("都道府県", choices=[SelectChoice("", "選んでください")] + [SelectChoice(p, p) for p in PREFECTURES],
+    prefecture = SelectField("都道府県",
+                             choices=[SelectChoice("", "選んでください")] + [SelectChoice(p, p) for p in PREFECTURES],
                              validators=[InputRequired("都道府県を選んでください。")],
                              invalid_choice_message=choose_again("都道府県"))
 
@@ -152,11 +163,16 @@ class RosterForm(FlaskForm):
     file = FileField("CSVファイル")
     text = TextAreaField("または、ここに貼り付け（Excel の表をコピーして貼り付けても構いません）")
 
+    @property
+    def upload(self):
+        """The uploaded file, or None when none was chosen."""
+        data = self.file.data
+        return data if getattr(data, "filename", "") else None
+
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
-        has_file = bool(self.file.data and getattr(self.file.data, "filename", ""))
-        if not has_file and not (self.text.data or "").strip():
+        if self.upload is None and not (self.text.data or "").strip():
             self.file.errors = list(self.file.errors) + ["CSVファイルを選ぶか、名簿を貼り付けてください。"]
             return False
         return True

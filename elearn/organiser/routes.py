@@ -16,8 +16,8 @@ from ..models import Cohort, Role, User
 from ..permissions import can_issue_link_for, cohort_organiser_required, is_admin, organiser_required
 from . import bp
 from .forms import CohortForm, organiser_role_note
-from .services import (CohortChanges, days_with_attendance, module_choices, module_groups, participant_counts, participant_ids,
-                       save_cohort, visible_cohorts)
+from .services import (CohortChanges, days_with_attendance, module_choices, module_groups, participant_count,
+                       participant_counts, participant_ids, save_cohort, visible_cohorts)
 
 COHORTS_PER_PAGE = 30
 
@@ -115,10 +115,13 @@ def edit_cohort(cohort: Cohort):
         form.organisers.data = "\n".join(u.email for u in cohort.organisers)
     if form.validate_on_submit():
         kept = days_with_attendance(cohort, form.parsed_days)
+        enrolled = participant_count(cohort)
         if kept:
             listed = "、".join(d.isoformat() for d in kept)
             form.days.errors.append(f"出席を記録済みの日は削除できません：{listed}")
-        else:
+        if form.capacity.data < enrolled:
+            form.capacity.errors.append(f"定員は現在の参加者数（{enrolled}人）より少なくできません。")
+        if not form.errors:
             save_cohort(cohort, _changes(form), modules)
             db.session.commit()
             flash("研修の設定を保存しました。", "success")

@@ -13,7 +13,7 @@ from ..forms import EmptyForm
 from ..models import Cohort, Enrolment, RosterImport, User
 from ..permissions import cohort_organiser_required
 from . import bp
-from .dashboard import Page, name_filter
+from .dashboard import Page, name_filter, paginate
 from .exports import CSV_MIMETYPE, csv_chunks, download
 from .forms import ParticipantForm, RosterForm
 from .importing import (ACTIONS, AlreadyConfirmed, ImportChanged, add_participant, confirm_import, create_import,
@@ -32,12 +32,7 @@ def _participants_page(cohort: Cohort, query: str, page: int) -> Page:
     matching = name_filter(query)
     if matching is not None:
         statement = statement.where(matching)
-    total = db.session.scalar(select(db.func.count()).select_from(statement.subquery()))
-    result = Page([], max(1, page), PER_PAGE, total)
-    result.page = min(result.page, result.pages)
-    result.items = db.session.execute(statement.order_by(User.display_name, User.id).limit(PER_PAGE)
-                                      .offset((result.page - 1) * PER_PAGE)).all()
-    return result
+    return paginate(statement.order_by(User.display_name, User.id), page, PER_PAGE)
 
 
 def _render_participants(cohort: Cohort, form: ParticipantForm, status: int = 200):
@@ -130,14 +125,14 @@ def roster_import(cohort: Cohort):
     form = RosterForm()
     if form.validate_on_submit():
         try:
-            if form.file.data and form.file.data.filename:
-                text, encoding = decode_roster(form.file.data.read())
-                source = form.file.data.filename
+            if form.upload is not None:
+                text, encoding = decode_roster(form.upload.read())
+                source = form.upload.filename
             else:
                 text, encoding, source = form.text.data, "貼り付け", "貼り付け"
             created = create_import(cohort, current_user, text, source, encoding)
         except RosterError as error:
-            (form.file if form.file.data else form.text).errors.append(str(error))
+            (form.file if form.upload is not None else form.text).errors.append(str(error))
         else:
             db.session.commit()
             return redirect(url_for("organiser.roster_preview", cohort_id=cohort.id, import_id=created.id))

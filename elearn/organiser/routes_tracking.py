@@ -12,10 +12,8 @@ from ..permissions import cohort_organiser_required
 from . import bp
 from .attendance import attendance_page, day_counts, record_attendance
 from .charts import cumulative_line, module_bars
-from .dashboard import (FILTERS, SORTS, completion_by_module, completions_by_day, matrix_page, shared_sheets,
-                        summary)
-from .exports import (CSV_MIMETYPE, XLSX_MIMETYPE, completion_export, csv_chunks, download, roster_export,
-                      xlsx_chunks)
+from .dashboard import FILTERS, SORTS, completion_by_module, completions_by_day, matrix_page, shared_sheets, summary
+from .exports import CSV_MIMETYPE, XLSX_MIMETYPE, completion_export, csv_chunks, download, roster_export, xlsx_chunks
 from .services import required_modules, today
 
 MAX_IDS = 1000
