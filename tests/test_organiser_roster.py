@@ -254,7 +254,7 @@ def test_add_and_remove_participant_by_hand(app, client, make_user, organiser_an
     assert added.status_code == 200 and "/auth/set-password/" in added.text
     linked = client.post(url, data={"csrf_token": token, "name": "別名", "email": "known@example.jp",
                                     "organisation": "センター", "prefecture": "東京都"}, follow_redirects=True)
-    assert "登録済みの氏名" in linked.text
+    assert "既存のアカウント（利用者" in linked.text and "known@example.jp）をこの研修に登録しました" in linked.text
     twice = client.post(url, data={"csrf_token": token, "name": "別名", "email": "known@example.jp",
                                    "organisation": "センター", "prefecture": "東京都"})
     assert twice.status_code == 400 and "この研修にすでに登録されています。" in twice.text

@@ -87,7 +87,7 @@ def xlsx_chunks(title: str, header: list[str], rows: Iterable[list]) -> Iterator
 
 def download(chunks: Iterator[bytes], filename: str, fallback: str, mimetype: str) -> Response:
     """A streamed attachment; ``filename`` may be Japanese (RFC 5987), ``fallback`` is ASCII."""
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
     return Response(stream_with_context(chunks), mimetype=mimetype,
                     headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 

@@ -74,8 +74,9 @@ def add(cohort: Cohort):
     if new_user is not None:
         flash(f"{new_user.display_name} さんのアカウントを作成して登録しました。", "success")
         return issued_link_page(new_user, current_user, url_for("organiser.participants", cohort_id=cohort.id))
+    linked = db.session.get(User, row["user_id"])
     db.session.commit()
-    flash(f"{row['note'] or '既存のアカウントを'}登録しました。", "success")
+    flash(f"既存のアカウント（{linked.display_name} さん・{linked.email}）をこの研修に登録しました。", "success")
     return redirect(url_for("organiser.participants", cohort_id=cohort.id))
 
 
