@@ -91,3 +91,4 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (auth, learning, cases, board, organiser, admin, health):
         app.register_blueprint(module.bp)
+    app.register_blueprint(organiser.public_bp)

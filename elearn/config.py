@@ -68,6 +68,7 @@ class Config:
     #: Saved board posts (threads, replies and edits together) per user; storage from ELEARN_RATELIMIT_STORAGE_URL.
     BOARD_POST_LIMIT = "5 per minute; 30 per hour"
     BOARD_REPORT_LIMIT = "10 per hour"
+    VERIFY_LIMIT = "30 per minute; 300 per hour"  # /verify/<code>, per IP
     SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
     CONTENT_CACHE_SECONDS = 30  # how stale a worker's content snapshot may get after an import
     PASSWORD_MIN_LENGTH = 10

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -11,7 +13,8 @@ from sqlalchemy import create_engine, text
 from elearn import create_app
 from elearn.cli import create_user
 from elearn.extensions import db
-from elearn.models import Role
+from elearn.organiser.services import today as japan_today
+from elearn.models import Cohort, CohortDay, Enrolment, Module, Role, User
 from elearn.passwords import hash_password
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
@@ -115,3 +118,31 @@ def content(app, runner):
     result = runner.invoke(args=["content", "import"])
     assert result.exit_code == 0, result.output
     return FIXTURE_CONTENT
+
+
+@pytest.fixture
+def make_cohort(app):
+    """A cohort run by ``organisers`` with ``participants`` enrolled: ``make_cohort([organiser], [learner])``.
+
+    Required modules default to the curriculum's current modules (import ``content`` first to have any).
+    Returns ids only: ``.id``, ``.day_ids``, ``.module_ids``.
+    """
+    def make(organisers=(), participants=(), days=(), module_slugs=None, **fields):
+        today = japan_today()
+        values = {"name": "令和8年度 新任職員研修 第1期", "curriculum": "initial", "opens_on": today - timedelta(days=30),
+                  "closes_on": today + timedelta(days=30), "venue": "○○県社会福祉会館", "capacity": 150} | fields
+        with app.app_context():
+            cohort = Cohort(**values)
+            cohort.days = [CohortDay(day=d) for d in days]
+            cohort.organisers = [db.session.get(User, u.id) for u in organisers]
+            modules = db.session.scalars(db.select(Module).where(Module.retired.is_(False))
+                                         .order_by(Module.curriculum, Module.position)).all()
+            cohort.required_modules = [m for m in modules if (m.slug in module_slugs if module_slugs is not None
+                                                              else m.curriculum == cohort.curriculum)]
+            db.session.add(cohort)
+            db.session.flush()
+            db.session.add_all(Enrolment(cohort_id=cohort.id, user_id=u.id) for u in participants)
+            db.session.commit()
+            return SimpleNamespace(id=cohort.id, day_ids=[d.id for d in cohort.days],
+                                   module_ids=[m.id for m in cohort.required_modules])
+    return make

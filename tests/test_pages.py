@@ -65,18 +65,24 @@ def test_organiser_refused_on_admin_pages(client, auth, make_user):
     assert client.get("/admin/users").status_code == 403
 
 
-def test_organiser_issues_link_for_learner_not_admin(client, auth, make_user):
+def test_organiser_issues_link_for_learner_not_admin(client, auth, make_user, make_cohort):
+    """Organisers find and issue links for learners in their own cohorts only; never for an admin."""
     organiser = make_user(Role.ORGANISER)
     learner = make_user(name="受講 花子")
+    stranger = make_user(name="受講 他所")
     admin = make_user(Role.ADMIN)
+    make_cohort([organiser], [learner, admin])
+    make_cohort([], [stranger])
     auth.login(organiser.email)
-    page = client.get("/organiser/?q=花子")
-    assert "受講 花子" in page.text
+    page = client.get("/organiser/?q=受講")
+    assert "受講 花子" in page.text and "受講 他所" not in page.text
     token = csrf_from(page.text)
     response = client.post(f"/organiser/users/{learner.id}/set-password-link", data={"csrf_token": token})
     assert response.status_code == 200 and "/auth/set-password/" in response.text
     refused = client.post(f"/organiser/users/{admin.id}/set-password-link", data={"csrf_token": token})
     assert refused.status_code == 403
+    other = client.post(f"/organiser/users/{stranger.id}/set-password-link", data={"csrf_token": token})
+    assert other.status_code == 403
 
 
 def test_admin_searches_changes_role_and_deactivates(app, client, auth, make_user):

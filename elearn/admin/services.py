@@ -16,9 +16,14 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_users(query: str, roles: list[str] | None = None, page: int = 1):
-    """Users whose name, email or 所属 contains ``query`` (substring, so Japanese works), paginated."""
+def search_users(query: str, roles: list[str] | None = None, page: int = 1, within=None):
+    """Users whose name, email or 所属 contains ``query`` (substring, so Japanese works), paginated.
+
+    ``within``, a select of user ids, limits the search to those users (an organiser's participants).
+    """
     statement = select(User).order_by(User.display_name, User.id)
+    if within is not None:
+        statement = statement.where(User.id.in_(within))
     query = "".join(ch for ch in query if ch.isprintable()).strip()  # PostgreSQL refuses NUL bytes
     if query:
         pattern = "%" + like_escape(query) + "%"

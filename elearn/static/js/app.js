@@ -14,3 +14,11 @@ document.addEventListener("DOMContentLoaded", () => {
     field.addEventListener("focus", () => field.select());
   }
 });
+
+// Print buttons (e.g. on a certificate): shown only when this script runs.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("[data-print]")) {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  }
+});

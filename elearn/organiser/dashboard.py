@@ -1,0 +1,254 @@
+"""The completion dashboard's data: a fixed number of queries whatever the cohort size.
+
+Summary and charts are aggregated in SQL (GROUP BY); the matrix loads only the current page's
+participants and their progress rows.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
+
+from ..admin.services import like_escape
+from ..extensions import db
+from ..filters import local_date
+from ..models import Attendance, CaseSheet, Certificate, Cohort, CohortDay, Enrolment, Module, Progress, User
+from .services import today
+
+FILTERS = {"all": "全員", "behind": "遅れている人", "incomplete": "未完了", "complete": "完了", "never": "未ログイン"}
+SORTS = {"name": "氏名", "organisation": "所属", "progress": "進み具合"}
+PER_PAGE = 50
+
+
+def expected_done(cohort: Cohort, required: int, on: date) -> int:
+    """Modules a participant should have completed by ``on`` at an even pace through the window.
+
+    Nobody is behind before the window opens; from the deadline on, everything is expected.
+    """
+    if on < cohort.opens_on:
+        return 0
+    if on >= cohort.closes_on:
+        return required
+    elapsed = (on - cohort.opens_on).days + 1
+    length = (cohort.closes_on - cohort.opens_on).days + 1
+    return min(required, math.floor(required * elapsed / length))
+
+
+def _done_per_user(cohort: Cohort, module_ids: list[int]):
+    """Subquery: participant user_id -> number of required modules completed, last completion."""
+    return (select(Progress.user_id.label("user_id"), func.count().label("done"),
+                   func.max(Progress.completed_at).label("last_done"))
+            .join(Enrolment, and_(Enrolment.user_id == Progress.user_id, Enrolment.cohort_id == cohort.id))
+            .where(Progress.module_id.in_(module_ids or [0]), Progress.completed_at.is_not(None))
+            .group_by(Progress.user_id).subquery())
+
+
+@dataclass
+class Summary:
+    participants: int
+    completed: int
+    never_logged_in: int
+    behind: int
+    required: int
+    days_left: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.participants) if self.participants else 0
+
+
+def summary(cohort: Cohort, module_ids: list[int]) -> Summary:
+    """完了者数, 完了率, 未ログイン, 遅れている人 and 期限までの日数 in one query."""
+    done = _done_per_user(cohort, module_ids)
+    count = func.coalesce(done.c.done, 0)
+    required = len(module_ids)
+    expected = expected_done(cohort, required, today())
+    row = db.session.execute(
+        select(func.count(Enrolment.id),
+               func.count(case((and_(count >= required, literal(required) > 0), 1))),
+               func.count(case((User.last_login_at.is_(None), 1))),
+               func.count(case((count < expected, 1))))
+        .select_from(Enrolment).join(User, User.id == Enrolment.user_id)
+        .outerjoin(done, done.c.user_id == Enrolment.user_id)
+        .where(Enrolment.cohort_id == cohort.id)).one()
+    return Summary(row[0], row[1], row[2], row[3], required, (cohort.closes_on - today()).days)
+
+
+def completion_by_module(cohort: Cohort, module_ids: list[int]) -> dict[int, int]:
+    """Participants who completed each required module (one GROUP BY query)."""
+    rows = db.session.execute(
+        select(Progress.module_id, func.count())
+        .join(Enrolment, and_(Enrolment.user_id == Progress.user_id, Enrolment.cohort_id == cohort.id))
+        .where(Progress.module_id.in_(module_ids or [0]), Progress.completed_at.is_not(None))
+        .group_by(Progress.module_id))
+    return dict(rows.all())
+
+
+def _japan_day(column):
+    """SQL for the calendar day in Japan of a UTC timestamp column (Japan has no daylight saving)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("Asia/Tokyo", column), Date)
+    return func.date(column, "+9 hours")
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def completions_by_day(cohort: Cohort, module_ids: list[int]) -> list[tuple[date, int]]:
+    """How many participants finished all required modules on each day (Japan time), in order."""
+    if not module_ids:
+        return []
+    done = _done_per_user(cohort, module_ids)
+    day = _japan_day(done.c.last_done).label("day")
+    rows = db.session.execute(select(day, func.count()).select_from(done)
+                              .where(done.c.done >= len(module_ids)).group_by(day).order_by(day))
+    return [(_as_date(d), n) for d, n in rows]
+
+
+@dataclass
+class Cell:
+    status: str  # 未着手 / 学習中 / 修了
+    completed_at: datetime | None = None
+
+    @property
+    def short_date(self) -> str:
+        """9/26 (Japan time), for the matrix."""
+        if self.completed_at is None:
+            return ""
+        day = local_date(self.completed_at)
+        return f"{day.month}/{day.day}"
+
+
+@dataclass
+class ParticipantRow:
+    user_id: int
+    name: str
+    email: str
+    organisation: str
+    prefecture: str
+    last_login_at: datetime | None
+    done: int
+    cells: list[Cell] = field(default_factory=list)
+    attended: int = 0
+    certificate: Certificate | None = None
+
+
+@dataclass
+class Page:
+    """One page of rows, shaped for the ``pagination`` macro."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def paginate(statement, page: int, per_page: int) -> Page:
+    """One page of ``statement``'s rows (two queries: the count and the page), page number clamped."""
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    result = Page([], max(1, page), per_page, total)
+    result.page = min(result.page, result.pages)
+    result.items = db.session.execute(statement.limit(per_page).offset((result.page - 1) * per_page)).all()
+    return result
+
+
+def name_filter(query: str):
+    """A condition matching 氏名, メールアドレス or 所属 containing ``query`` (None for an empty query)."""
+    query = (query or "").strip()
+    if not query:
+        return None
+    pattern = "%" + like_escape(query) + "%"
+    return or_(User.display_name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"),
+               User.organisation.ilike(pattern, escape="\\"))
+
+
+def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sort: str = "name",
+                descending: bool = False, query: str = "", page: int = 1) -> Page:
+    """One page of participants × required modules, filtered and sorted in SQL."""
+    module_ids = [m.id for m in modules]
+    done = _done_per_user(cohort, module_ids)
+    count = func.coalesce(done.c.done, 0)
+    statement = (select(User.id, User.display_name, User.email, User.organisation, User.prefecture,
+                        User.last_login_at, count.label("done"))
+                 .select_from(Enrolment).join(User, User.id == Enrolment.user_id)
+                 .outerjoin(done, done.c.user_id == Enrolment.user_id)
+                 .where(Enrolment.cohort_id == cohort.id))
+    conditions = {
+        "behind": count < expected_done(cohort, len(module_ids), today()),
+        "incomplete": count < len(module_ids),
+        "complete": and_(count >= len(module_ids), literal(len(module_ids)) > 0),
+        "never": User.last_login_at.is_(None),
+    }
+    if show in conditions:
+        statement = statement.where(conditions[show])
+    matching = name_filter(query)
+    if matching is not None:
+        statement = statement.where(matching)
+    keys = {"name": [User.display_name], "organisation": [User.organisation, User.display_name],
+            "progress": [count, User.display_name]}[sort if sort in SORTS else "name"]
+    statement = statement.order_by(*[k.desc() if descending else k for k in keys], User.id)
+    result = paginate(statement, page, PER_PAGE)
+    result.items = [ParticipantRow(*row) for row in result.items]
+    _fill_page(cohort, result.items, module_ids)
+    return result
+
+
+def _fill_page(cohort: Cohort, participants: list[ParticipantRow], module_ids: list[int]) -> None:
+    """Progress cells, attendance and certificates for the page's participants only (three queries)."""
+    ids = [p.user_id for p in participants]
+    if not ids:
+        return
+    progress = {(p.user_id, p.module_id): p for p in db.session.scalars(
+        select(Progress).where(Progress.user_id.in_(ids), Progress.module_id.in_(module_ids or [0])))}
+    attended = dict(db.session.execute(
+        select(Attendance.user_id, func.count()).join(CohortDay, CohortDay.id == Attendance.day_id)
+        .where(CohortDay.cohort_id == cohort.id, Attendance.user_id.in_(ids), Attendance.present.is_(True))
+        .group_by(Attendance.user_id)).all())
+    certificates = {c.user_id: c for c in db.session.scalars(
+        select(Certificate).where(Certificate.cohort_id == cohort.id, Certificate.user_id.in_(ids)))}
+    for participant in participants:
+        for module_id in module_ids:
+            row = progress.get((participant.user_id, module_id))
+            if row is None:
+                participant.cells.append(Cell("未着手"))
+            else:
+                participant.cells.append(Cell(row.status, row.completed_at))
+        participant.attended = attended.get(participant.user_id, 0)
+        participant.certificate = certificates.get(participant.user_id)
+
+
+def shared_sheets(cohort: Cohort, page: int = 1, per_page: int = 10) -> Page:
+    """事例検討シート that the cohort's participants shared with organisers, newest first."""
+    statement = (select(CaseSheet, User.display_name, User.organisation, Module.title)
+                 .join(Enrolment, and_(Enrolment.user_id == CaseSheet.user_id, Enrolment.cohort_id == cohort.id))
+                 .join(User, User.id == CaseSheet.user_id).join(Module, Module.id == CaseSheet.module_id)
+                 .where(CaseSheet.shared_at.is_not(None), Module.kind == "case")
+                 .order_by(CaseSheet.shared_at.desc(), CaseSheet.id.desc()))
+    return paginate(statement, page, per_page)

@@ -1,0 +1,171 @@
+"""Roster CSV as Excel writes it: decode, find the columns, check every row. No database here."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+
+PREFECTURES = (
+    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
+    "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
+    "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
+    "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
+    "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+)
+#: "東京" and "東京都" both mean 東京都 (the suffix is often left out); "京都" is 京都府.
+_PREFECTURE_LOOKUP = {p: p for p in PREFECTURES} | {p[:-1]: p for p in PREFECTURES if p != "北海道"}
+
+FIELDS = ("name", "email", "organisation", "prefecture")
+LABELS = {"name": "氏名", "email": "メールアドレス", "organisation": "所属", "prefecture": "都道府県"}
+MAX_LENGTHS = {"name": 100, "email": 254, "organisation": 200}
+_HEADER_ALIASES = {
+    "name": ("氏名", "名前", "お名前", "受講者名", "name"),
+    "email": ("メールアドレス", "メール", "eメール", "e-mail", "email", "mail", "メールアドレス(ログインid)"),
+    "organisation": ("所属", "所属機関", "所属先", "所属機関名", "organisation", "organization"),
+    "prefecture": ("都道府県", "都道府県名", "prefecture"),
+}
+HEADER_LOOKUP = {alias: key for key, aliases in _HEADER_ALIASES.items() for alias in aliases}
+MAX_ROWS = 10_000
+
+
+class RosterError(ValueError):
+    """The file as a whole cannot be read (the message is for the organiser, in Japanese)."""
+
+
+@dataclass
+class RosterRow:
+    """One data row: its line in the file, the normalised values and what is wrong with it."""
+
+    line: int
+    name: str = ""
+    email: str = ""
+    organisation: str = ""
+    prefecture: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "name": self.name, "email": self.email, "organisation": self.organisation,
+                "prefecture": self.prefecture, "problems": list(self.problems)}
+
+
+def decode_roster(data: bytes) -> tuple[str, str]:
+    """The text of an uploaded file and the encoding found: UTF-8 (with or without BOM), UTF-16, CP932."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "UTF-8 (BOM付き)"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise RosterError("ファイルの文字コードを読み取れませんでした。") from exc
+    try:
+        return data.decode("utf-8", errors="strict"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp932", errors="strict"), "Shift_JIS"
+    except UnicodeDecodeError as exc:
+        raise RosterError("ファイルの文字コードを判別できませんでした。Excel で「CSV UTF-8（コンマ区切り）」"
+                          "または「CSV（コンマ区切り）」として保存し直してください。") from exc
+
+
+def clean(value: str) -> str:
+    """NFKC (full-width letters and digits, half-width kana), no control characters, one space
+    between words, trimmed."""
+    text = unicodedata.normalize("NFKC", value or "")
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def normalise_prefecture(value: str) -> str | None:
+    """The prefecture's full name, or None if ``value`` is not one."""
+    return _PREFECTURE_LOOKUP.get(clean(value).replace(" ", ""))
+
+
+def check_email(value: str) -> tuple[str, str | None]:
+    """The normalised address and a problem (or None)."""
+    email = clean(value).replace(" ", "").lower()
+    if not email:
+        return email, None
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower(), None
+    except EmailNotValidError:
+        return email, "メールアドレスの形式が正しくありません"
+
+
+def parse_roster(text: str) -> list[RosterRow]:
+    """Every data row of a roster with its problems (missing field, invalid email, unknown
+    prefecture, too long, duplicate in the file). Raises RosterError when the file is unusable."""
+    text = text.lstrip("\ufeff")
+    lines = [line for line in text.splitlines() if line.strip().strip(",\t")]
+    if not lines:
+        raise RosterError("名簿が空です。1行目に見出し（氏名,メールアドレス,所属,都道府県）、2行目から1人1行で入力してください。")
+    delimiter = "\t" if lines[0].count("\t") > lines[0].count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    columns: dict[str, int] | None = None
+    rows: list[RosterRow] = []
+    seen: dict[str, int] = {}
+    for record in reader:
+        if not any(cell.strip() for cell in record):
+            continue
+        if columns is None:
+            columns = _columns(record)
+            if columns is not None:
+                continue
+            columns = {key: index for index, key in enumerate(FIELDS)}
+        if len(rows) >= MAX_ROWS:
+            raise RosterError(f"1回に取り込めるのは{MAX_ROWS:,}人までです。名簿を分けてください。")
+        rows.append(_row(reader.line_num, record, columns, seen))
+    if not rows:
+        raise RosterError("見出しのほかに行がありません。2行目から1人1行で入力してください。")
+    return rows
+
+
+def _columns(record: list[str]) -> dict[str, int] | None:
+    """Column positions from a header row; None when ``record`` is data, not a header."""
+    found = {}
+    for index, cell in enumerate(record):
+        key = HEADER_LOOKUP.get(clean(cell).replace(" ", "").lower())
+        if key and key not in found:
+            found[key] = index
+    if not found:
+        return None
+    missing = [LABELS[key] for key in FIELDS if key not in found]
+    if missing:
+        raise RosterError(f"見出し行に「{'」「'.join(missing)}」の列がありません。"
+                          "1行目を「氏名,メールアドレス,所属,都道府県」にしてください。")
+    return found
+
+
+def _row(line: int, record: list[str], columns: dict[str, int], seen: dict[str, int]) -> RosterRow:
+    raw = {key: record[index] if index < len(record) else "" for key, index in columns.items()}
+    return check_row(line, raw, seen)
+
+
+def check_row(line: int, raw: dict[str, str], seen: dict[str, int] | None = None) -> RosterRow:
+    """Normalise one person's values and list their problems; ``seen`` (email -> line) finds duplicates."""
+    seen = {} if seen is None else seen
+    row = RosterRow(line=line, name=clean(raw.get("name", "")), organisation=clean(raw.get("organisation", "")))
+    row.email, email_problem = check_email(raw.get("email", ""))
+    raw_prefecture = clean(raw.get("prefecture", ""))
+    row.prefecture = normalise_prefecture(raw_prefecture) or raw_prefecture
+    for key in FIELDS:
+        if not getattr(row, key):
+            row.problems.append(f"{LABELS[key]}が空欄です")
+    for key, limit in MAX_LENGTHS.items():
+        if len(getattr(row, key)) > limit:
+            row.problems.append(f"{LABELS[key]}が長すぎます（{limit}文字まで）")
+    if email_problem:
+        row.problems.append(email_problem)
+    if raw_prefecture and normalise_prefecture(raw_prefecture) is None:
+        row.problems.append("都道府県名が正しくありません")
+    if row.email and not email_problem:
+        if row.email in seen:
+            row.problems.append(f"メールアドレスが{seen[row.email]}行目と重複しています")
+        else:
+            seen[row.email] = line
+    return row
