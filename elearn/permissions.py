@@ -51,8 +51,15 @@ def can_view_certificate(user: User, cohort: Cohort, holder: User) -> bool:
 
 
 def can_view_sheet(user: User, sheet) -> bool:
-    """A 事例検討シート is private to its author (cohort organisers see shared ones on the cohort page)."""
-    return user.is_authenticated and sheet.user_id == user.id
+    """A 事例検討シート is private to its author; once shared, the organisers of the author's cohorts
+    (and admins) may read it too. Withdrawing the share withdraws their access."""
+    if not user.is_authenticated:
+        return False
+    if sheet.user_id == user.id:
+        return True
+    if sheet.shared_at is None:
+        return False
+    return is_admin(user) or (is_organiser(user) and organises_participant(user, sheet.user))
 
 
 def can_moderate(user: User) -> bool:

@@ -77,3 +77,24 @@ def test_sheet_text_is_escaped(client, learner):
     save(client, {**SHEET, "issues": "<script>alert(1)</script>"})
     html = client.get("/cases/t-case").text
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_shared_sheet_is_readable_by_the_cohorts_organiser_only(app, client, learner, make_user, make_cohort):
+    from elearn.models import Role
+
+    organiser, stranger = make_user(Role.ORGANISER), make_user(Role.ORGANISER)
+    make_cohort(organisers=[organiser], participants=[learner])
+    save(client, SHEET)
+    with app.app_context():
+        sheet_id = db.session.scalar(select(CaseSheet.id))
+    viewers = {}
+    for name, user in (("organiser", organiser), ("stranger", stranger)):
+        viewers[name] = app.test_client()
+        AuthActions(viewers[name]).login(user.email)
+    assert viewers["organiser"].get(f"/cases/sheets/{sheet_id}").status_code == 404  # not shared yet
+    token = csrf_from(client.get("/cases/t-case").text)
+    client.post("/cases/t-case/sheet/share", data={"csrf_token": token})
+    assert "母親が疲れている" in viewers["organiser"].get(f"/cases/sheets/{sheet_id}").text
+    assert viewers["stranger"].get(f"/cases/sheets/{sheet_id}").status_code == 404
+    client.post("/cases/t-case/sheet/share", data={"csrf_token": token})  # withdrawn
+    assert viewers["organiser"].get(f"/cases/sheets/{sheet_id}").status_code == 404

@@ -240,3 +240,10 @@ def test_dashboard_lists_recent_board_threads_without_authors(app, client, learn
         db.session.commit()
     html = client.get("/").text
     assert "夜の訪問がつらい" in html and "匿名にしたい人" not in html
+
+
+def test_dashboard_shows_the_learners_cohorts_and_deadlines(app, client, learner, make_cohort):
+    cohort = make_cohort(participants=[learner])
+    html = client.get("/").text
+    assert "受講中の研修" in html and "令和8年度 新任職員研修 第1期" in html and "オンデマンド受講期限" in html
+    assert "必修教材 0 / 2 修了" in html and cohort.id

@@ -20,9 +20,10 @@ from .services import (COURSE_CURRICULA, curriculum_summaries, learning_record, 
 def dashboard():
     """The learner's overview: progress per curriculum and where to continue."""
     from ..board.services import recent_threads
+    from ..organiser.services import cohorts_for_learner
 
     summaries = curriculum_summaries(current_user.id)
-    return render_template("learning/dashboard.html", summaries=summaries,
+    return render_template("learning/dashboard.html", summaries=summaries, cohorts=cohorts_for_learner(current_user.id),
                            resume=resume_module(current_user.id, summaries), threads=recent_threads())
 
 
