@@ -14,7 +14,8 @@ PASSWORD = "ベンチマーク用の合言葉 2026"
 BATCH = 5000
 
 
-def _batched(rows, size=BATCH):
+def batched(rows, size=BATCH):
+    """``rows`` in slices of ``size``, for bulk inserts."""
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
 
@@ -28,7 +29,7 @@ def generate_learners(count: int, prefix: str = "learner", seed: int = 1) -> lis
               "organisation": f"ベンチ市支援センター{n % 97}", "prefecture": "東京都",
               "role": Role.LEARNER.value, "password_hash": digest, "active": True, "created_at": now}
              for n in range(count)]
-    for batch in _batched(users):
+    for batch in batched(users):
         db.session.execute(insert(User), batch)
     ids = list(db.session.scalars(select(User.id).where(User.email.like(f"{prefix}%@bench.example.jp"))))
     modules = db.session.execute(select(Module.id, Quiz.id).join(Quiz, Quiz.module_id == Module.id)
@@ -43,9 +44,9 @@ def generate_learners(count: int, prefix: str = "learner", seed: int = 1) -> lis
             if completed:
                 attempts.append({"user_id": user_id, "quiz_id": quiz_id, "nonce": secrets.token_hex(16),
                                  "answers": {}, "score": 100, "passed": True, "submitted_at": now})
-    for batch in _batched(progress):
+    for batch in batched(progress):
         db.session.execute(insert(Progress), batch)
-    for batch in _batched(attempts):
+    for batch in batched(attempts):
         db.session.execute(insert(QuizAttempt), batch)
     db.session.commit()
     return ids

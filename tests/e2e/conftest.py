@@ -46,7 +46,7 @@ def _free_port() -> int:
 
 
 def _prepare_database(env: dict) -> None:
-    """Migrate, import the shipped content and create the test accounts (in a child process)."""
+    """Migrate, import the shipped content, create the test accounts and the organiser's cohort."""
     script = f"""
 from elearn import create_app
 from elearn.cli import create_user
@@ -62,10 +62,22 @@ with app.app_context():
         create_user(email, Role.LEARNER if role == "other" else Role(role), "E2E " + role,
                     "E2E支援センター", "東京都", digest)
     db.session.commit()
+    from datetime import date, timedelta
+    from sqlalchemy import select
+    from elearn.models import Cohort, CohortDay, Module, User
+    today = date.today()
+    cohort = Cohort(name="E2E 新任職員研修", curriculum="initial", opens_on=today - timedelta(days=10),
+                    closes_on=today + timedelta(days=20), venue="E2E会館", capacity=150)
+    cohort.days = [CohortDay(day=today + timedelta(days=25))]
+    cohort.required_modules = list(db.session.scalars(select(Module).where(Module.curriculum == "initial")))
+    cohort.organisers = [db.session.scalar(select(User).where(User.email == {ACCOUNTS["organiser"]!r}))]
+    db.session.add(cohort)
+    db.session.commit()
 """
+    elearn = str(Path(sys.executable).parent / "elearn")
+    subprocess.run([elearn, "db", "upgrade"], env=env, check=True, cwd=ROOT, capture_output=True)
+    subprocess.run([elearn, "content", "import"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=ROOT)
-    subprocess.run([str(Path(sys.executable).parent / "elearn"), "content", "import"], env=env, check=True,
-                   cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="session")
