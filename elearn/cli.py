@@ -114,13 +114,17 @@ DEMO_ACCOUNTS = [
 ]
 
 
+DEMO_COHORT = "デモ：新任職員研修（オンデマンド＋集合研修）"
+
+
 @click.command("demo")
 @with_appcontext
 def demo() -> None:
-    """Create (or reset) the demo accounts and print their login details."""
+    """Create (or reset) the demo accounts and a demo cohort, and print the login details."""
     from .auth.services import set_password
 
     click.echo("デモ用アカウント（ログイン: http://127.0.0.1:5000/auth/login）")
+    users = {}
     for email, role, name, organisation, prefecture in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
@@ -129,8 +133,32 @@ def demo() -> None:
         user.active = True
         password = "demo-" + secrets.token_urlsafe(9)
         set_password(user, password)
+        users[role] = user
         click.echo(f"  {role.label:6}  メール: {email}  パスワード: {password}")
+    _demo_cohort(users[Role.ORGANISER], users[Role.LEARNER])
     db.session.commit()
+
+
+def _demo_cohort(organiser: User, learner: User) -> None:
+    """A cohort run by the demo organiser with the demo learner enrolled (created once)."""
+    from datetime import timedelta
+
+    from .models import Cohort, CohortDay, Enrolment
+    from .organiser.services import today as japan_today
+
+    if db.session.scalar(select(Cohort).where(Cohort.name == DEMO_COHORT)):
+        return
+    today = japan_today()
+    cohort = Cohort(name=DEMO_COHORT, curriculum="initial", opens_on=today - timedelta(days=14),
+                    closes_on=today + timedelta(days=30), venue="○○県社会福祉会館", capacity=150)
+    cohort.days = [CohortDay(day=today + timedelta(days=35))]
+    cohort.organisers = [organiser]
+    cohort.required_modules = list(db.session.scalars(
+        select(Module).where(Module.curriculum == "initial", Module.retired.is_(False))))
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add(Enrolment(cohort_id=cohort.id, user_id=learner.id))
+    click.echo(f"  デモ研修「{DEMO_COHORT}」を作成しました（研修担当が担当、受講者が参加）。")
 
 
 def init_app(app: Flask) -> None:

@@ -29,3 +29,15 @@ def test_demo_accounts_can_log_in(runner, auth):
     line = next(l for l in result.output.splitlines() if "learner@example.jp" in l)
     password = line.split("パスワード: ")[1].strip()
     assert auth.login("learner@example.jp", password).status_code == 302
+
+
+def test_demo_creates_a_cohort_once(app, runner, content):
+    from elearn.models import Cohort, Enrolment
+    from sqlalchemy import func
+
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Cohort.id))) == 1
+        assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
