@@ -4,10 +4,6 @@ from __future__ import annotations
 from flask import current_app
 
 
-def item_endpoint(curriculum: str) -> str:
-    return "cases.case" if curriculum == "cases" else "learning.module"
-
-
 def content_link_resolver(curricula: dict[str, str]):
     """A resolver mapping a content id to its path, given ``{slug: curriculum}``."""
     adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT", "/"))

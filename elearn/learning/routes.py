@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import CURRICULA, Module, QuizAttempt
+from ..models import CURRICULA, QuizAttempt
 from . import bp
 from .content_cache import cached_item
 from .pages import item_url, render_item_page
