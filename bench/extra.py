@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import random
 import re
+import shutil
 import sys
 import time
 import urllib.error
@@ -61,6 +62,22 @@ def generate_extra() -> None:
     _generate_progress(participants, first_forty, seed=3)
     _mark_logins(learners, seed=4)
     db.session.commit()
+    _analyze()
+
+
+def _analyze() -> None:
+    """Give PostgreSQL's planner statistics for the bulk-loaded tables, as autovacuum would soon do.
+
+    Without them the first minutes after loading plan badly (the 10,000 × 40 CSV took 5.6 s instead
+    of 2.1 s). SQLite is left as the app leaves it in production: without ANALYZE.
+    """
+    from sqlalchemy import text
+
+    from elearn.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
 
 
 def _create_organiser() -> int:
@@ -279,6 +296,9 @@ def bench_dashboard(base: str, browser, db: str, cohort: CohortFacts, seconds: i
         return
     text = (f"{result.requests_per_second:.0f} req/s, p50 {result.p50_ms:.0f} ms, p99 {result.p99_ms:.0f} ms, "
             f"errors {result.errors}; alone {alone:.0f} ms")
+    if result.errors and shutil.which("wrk"):  # wrk counts a response over its 2 s timeout as an error
+        text += (" (wrk keeps no latency over its 2 s timeout: every response was slower)" if result.p50_ms == 0
+                 else " (errors include responses over wrk's 2 s timeout, left out of p50/p99)")
     add(case, db, text, target, (result.p50_ms <= DASHBOARD_TARGET_MS and result.errors == 0) if applies else None)
 
 
@@ -321,10 +341,11 @@ def bench_csv(server, worker: int, cookie: str, db: str, cohort: CohortFacts) ->
     add = runner().add
     before = peak_mib(worker)
     got = download(f"{server.base}/organiser/cohorts/{cohort.id}/completion.csv", cookie)
-    after = peak_mib(worker)
+    alive = worker in server.worker_pids()
+    after = peak_mib(worker) if alive else None
     case = f"completion CSV, {cohort.participants:,} × {cohort.modules} modules"
     target = f"≤ {CSV_TARGET_SECONDS} s and flat memory (≤ +{CSV_TARGET_GROWTH_MIB} MiB)"
-    problems = csv_problems(got, cohort, alive=worker in server.worker_pids())
+    problems = csv_problems(got, cohort, alive)
     if problems:
         add(case, db, f"FAILED: {'; '.join(problems)} ({got.seconds:.1f} s)", target, False)
         return
@@ -357,8 +378,11 @@ def bench_xlsx(server, worker: int, cookie: str, db: str, cohort: CohortFacts) -
     add = runner().add
     before = peak_mib(worker)
     got = download(f"{server.base}/organiser/cohorts/{cohort.id}/completion.xlsx", cookie)
-    after = peak_mib(worker) if worker in server.worker_pids() else float("nan")
     case = f"completion XLSX, {cohort.participants:,} × {cohort.modules} modules"
+    if worker not in server.worker_pids():
+        add(case, db, f"FAILED: the worker died during the download ({got.seconds:.1f} s)", "—", None)
+        return
+    after = peak_mib(worker)
     if got.status != 200 or not got.head.startswith(b"PK"):
         add(case, db, f"FAILED: status {got.status}, {got.content_type}, starts {got.head[:8]!r}", "—", None)
         return
