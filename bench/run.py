@@ -30,6 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import load  # noqa: E402
 
+if __name__ == "__main__":  # one module, whether run as a script or imported by bench/extra.py
+    sys.modules.setdefault("bench.run", sys.modules["__main__"])
+
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/elearn_bench"
 WORKERS = 4

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 
-from flask import Flask, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
@@ -15,10 +14,19 @@ from .extensions import db
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-#: Whether the next SQLite transaction takes the write lock up front. True everywhere (CLI, tests,
-#: POST requests) except while serving a GET/HEAD request, whose transactions only read: taking
-#: the write lock for them would make every page view wait for every other one.
-_begin_immediate: ContextVar[bool] = ContextVar("elearn_begin_immediate", default=True)
+
+
+def _begin_immediate() -> bool:
+    """Whether a new SQLite transaction takes the write lock up front.
+
+    Yes everywhere (CLI, tests, POST requests) except while serving a GET/HEAD request, whose
+    transactions only read: taking the write lock for them would make every page view wait for
+    every other one. Asked of the request itself, so a streamed download (which runs after the
+    view returned, inside ``stream_with_context``) still reads without blocking writers.
+    """
+    if not has_request_context():
+        return True
+    return g.get("elearn_writing", False) or request.method not in READ_ONLY_METHODS
 
 
 def _on_sqlite_connect(dbapi_connection, connection_record) -> None:
@@ -41,7 +49,7 @@ def _on_sqlite_connect(dbapi_connection, connection_record) -> None:
 
 
 def _on_sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate() else "BEGIN")
 
 
 @contextmanager
@@ -52,7 +60,7 @@ def write_transaction() -> Iterator[None]:
     (which SQLite refuses with "database is locked"). The block's work is committed on exit.
     """
     db.session.commit()
-    token = _begin_immediate.set(True)
+    g.elearn_writing = True
     try:
         yield
         db.session.commit()
@@ -60,15 +68,7 @@ def write_transaction() -> Iterator[None]:
         db.session.rollback()
         raise
     finally:
-        _begin_immediate.reset(token)
-
-
-def _mark_request_intent() -> None:
-    _begin_immediate.set(request.method not in READ_ONLY_METHODS)
-
-
-def _reset_intent(exc: BaseException | None = None) -> None:
-    _begin_immediate.set(True)
+        g.elearn_writing = False
 
 
 def configure_engine(engine: Engine) -> None:
@@ -84,8 +84,6 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    app.before_request(_mark_request_intent)
-    app.teardown_request(_reset_intent)
 
 
 def database_answers() -> bool:

@@ -57,3 +57,16 @@ def test_posts_start_immediate(client, make_user, begins):
     begins.clear()
     client.post("/auth/login", data={"email": user.email, "password": "x" * 12, "csrf_token": csrf_from(page.text)})
     assert begins and set(begins) == {"BEGIN IMMEDIATE"}
+
+
+def test_streamed_export_reads_without_the_write_lock(client, auth, make_user, make_cohort, content, begins):
+    """A CSV export streams after the view returned; its queries must still begin deferred."""
+    from elearn.models import Role
+
+    organiser = make_user(Role.ORGANISER)
+    cohort = make_cohort(organisers=[organiser], participants=[make_user(), make_user()])
+    auth.login(organiser.email)
+    begins.clear()
+    response = client.get(f"/organiser/cohorts/{cohort.id}/completion.csv")
+    assert response.status_code == 200 and response.data.startswith(b"\xef\xbb\xbf")
+    assert begins and set(begins) == {"BEGIN"}

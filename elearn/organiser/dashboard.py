@@ -6,10 +6,11 @@ participants and their progress rows.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
-from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from ..admin.services import like_escape
 from ..extensions import db
@@ -46,6 +47,41 @@ def _done_per_user(cohort: Cohort, module_ids: list[int]):
 
 
 @dataclass
+class Completion:
+    """Per participant: required modules completed and when the last one was (one GROUP BY query).
+
+    Computed once per dashboard view and shared by the summary, the chart and the matrix, instead of
+    aggregating the cohort's progress again in every query.
+    """
+
+    required: int
+    done: dict[int, int]
+    last_done: dict[int, datetime]
+
+    def count(self, user_id: int) -> int:
+        return self.done.get(user_id, 0)
+
+    def finished(self) -> list[int]:
+        """Participants who completed every required module."""
+        return [u for u, n in self.done.items() if self.required and n >= self.required]
+
+
+def completion_counts(cohort: Cohort, module_ids: list[int]) -> Completion:
+    """The cohort's :class:`Completion` (only participants with at least one completion appear)."""
+    done = _done_per_user(cohort, module_ids)
+    rows = db.session.execute(select(done.c.user_id, done.c.done, done.c.last_done)).all()
+    return Completion(len(module_ids), {u: n for u, n, _ in rows},
+                      {u: _as_datetime(last) for u, _, last in rows if last is not None})
+
+
+def _as_datetime(value) -> datetime:
+    """A timestamp from an aggregate (SQLite returns text for MAX of a timestamp column)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=timezone.utc)
+
+
+@dataclass
 class Summary:
     participants: int
     completed: int
@@ -59,21 +95,16 @@ class Summary:
         return round(100 * self.completed / self.participants) if self.participants else 0
 
 
-def summary(cohort: Cohort, module_ids: list[int]) -> Summary:
-    """完了者数, 完了率, 未ログイン, 遅れている人 and 期限までの日数 in one query."""
-    done = _done_per_user(cohort, module_ids)
-    count = func.coalesce(done.c.done, 0)
-    required = len(module_ids)
-    expected = expected_done(cohort, required, today())
-    row = db.session.execute(
-        select(func.count(Enrolment.id),
-               func.count(case((and_(count >= required, literal(required) > 0), 1))),
-               func.count(case((User.last_login_at.is_(None), 1))),
-               func.count(case((count < expected, 1))))
+def summary(cohort: Cohort, completion: Completion) -> Summary:
+    """完了者数, 完了率, 未ログイン, 遅れている人 and 期限までの日数 (one query plus ``completion``)."""
+    participants, never = db.session.execute(
+        select(func.count(Enrolment.id), func.count(case((User.last_login_at.is_(None), 1))))
         .select_from(Enrolment).join(User, User.id == Enrolment.user_id)
-        .outerjoin(done, done.c.user_id == Enrolment.user_id)
         .where(Enrolment.cohort_id == cohort.id)).one()
-    return Summary(row[0], row[1], row[2], row[3], required, (cohort.closes_on - today()).days)
+    expected = expected_done(cohort, completion.required, today())
+    on_pace = sum(1 for n in completion.done.values() if n >= expected) if expected else participants
+    return Summary(participants, len(completion.finished()), never, participants - on_pace, completion.required,
+                   (cohort.closes_on - today()).days)
 
 
 def completion_by_module(cohort: Cohort, module_ids: list[int]) -> dict[int, int]:
@@ -86,30 +117,10 @@ def completion_by_module(cohort: Cohort, module_ids: list[int]) -> dict[int, int
     return dict(rows.all())
 
 
-def _japan_day(column):
-    """SQL for the calendar day in Japan of a UTC timestamp column (Japan has no daylight saving)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone("Asia/Tokyo", column), Date)
-    return func.date(column, "+9 hours")
-
-
-def _as_date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def completions_by_day(cohort: Cohort, module_ids: list[int]) -> list[tuple[date, int]]:
+def completions_by_day(completion: Completion) -> list[tuple[date, int]]:
     """How many participants finished all required modules on each day (Japan time), in order."""
-    if not module_ids:
-        return []
-    done = _done_per_user(cohort, module_ids)
-    day = _japan_day(done.c.last_done).label("day")
-    rows = db.session.execute(select(day, func.count()).select_from(done)
-                              .where(done.c.done >= len(module_ids)).group_by(day).order_by(day))
-    return [(_as_date(d), n) for d, n in rows]
+    days = Counter(local_date(completion.last_done[u]) for u in completion.finished() if u in completion.last_done)
+    return sorted(days.items())
 
 
 @dataclass
@@ -190,9 +201,17 @@ def name_filter(query: str):
 
 
 def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sort: str = "name",
-                descending: bool = False, query: str = "", page: int = 1) -> Page:
-    """One page of participants × required modules, filtered and sorted in SQL."""
+                descending: bool = False, query: str = "", page: int = 1,
+                completion: Completion | None = None) -> Page:
+    """One page of participants × required modules, filtered and sorted in SQL.
+
+    With ``completion`` (already computed for the summary), the common views — everyone or 未ログイン,
+    sorted by name or 所属 — page through participants without aggregating progress again.
+    """
     module_ids = [m.id for m in modules]
+    if completion is not None and show in ("all", "never") and sort != "progress":
+        return _plain_matrix_page(cohort, module_ids, completion, show=show, sort=sort, descending=descending,
+                                  query=query, page=page)
     done = _done_per_user(cohort, module_ids)
     count = func.coalesce(done.c.done, 0)
     statement = (select(User.id, User.display_name, User.email, User.organisation, User.prefecture,
@@ -216,6 +235,26 @@ def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sor
     statement = statement.order_by(*[k.desc() if descending else k for k in keys], User.id)
     result = paginate(statement, page, PER_PAGE)
     result.items = [ParticipantRow(*row) for row in result.items]
+    _fill_page(cohort, result.items, module_ids)
+    return result
+
+
+def _plain_matrix_page(cohort: Cohort, module_ids: list[int], completion: Completion, *, show: str, sort: str,
+                       descending: bool, query: str, page: int) -> Page:
+    """A matrix page that needs no progress aggregate: counts come from ``completion``."""
+    statement = (select(User.id, User.display_name, User.email, User.organisation, User.prefecture,
+                        User.last_login_at, literal(0).label("done"))
+                 .select_from(Enrolment).join(User, User.id == Enrolment.user_id)
+                 .where(Enrolment.cohort_id == cohort.id))
+    if show == "never":
+        statement = statement.where(User.last_login_at.is_(None))
+    matching = name_filter(query)
+    if matching is not None:
+        statement = statement.where(matching)
+    keys = [User.organisation, User.display_name] if sort == "organisation" else [User.display_name]
+    statement = statement.order_by(*[k.desc() if descending else k for k in keys], User.id)
+    result = paginate(statement, page, PER_PAGE)
+    result.items = [ParticipantRow(*row[:6], completion.count(row[0])) for row in result.items]
     _fill_page(cohort, result.items, module_ids)
     return result
 

@@ -12,7 +12,8 @@ from ..permissions import cohort_organiser_required
 from . import bp
 from .attendance import attendance_page, day_counts, record_attendance
 from .charts import cumulative_line, module_bars
-from .dashboard import FILTERS, SORTS, completion_by_module, completions_by_day, matrix_page, shared_sheets, summary
+from .dashboard import (FILTERS, SORTS, completion_by_module, completion_counts, completions_by_day, matrix_page,
+                        shared_sheets, summary)
 from .exports import CSV_MIMETYPE, XLSX_MIMETYPE, completion_export, csv_chunks, download, roster_export, xlsx_chunks
 from .services import required_modules, today
 
@@ -32,11 +33,12 @@ def cohort(cohort: Cohort):
     module_ids = [m.id for m in modules]
     view = {"show": _choice("show", FILTERS, "all"), "sort": _choice("sort", SORTS, "name"),
             "dir": _choice("dir", ("asc", "desc"), "asc"), "q": request.args.get("q", "")[:100]}
+    completion = completion_counts(cohort, module_ids)
     page = matrix_page(cohort, modules, show=view["show"], sort=view["sort"], descending=view["dir"] == "desc",
-                       query=view["q"], page=request.args.get("page", 1, type=int))
-    totals = summary(cohort, module_ids)
+                       query=view["q"], page=request.args.get("page", 1, type=int), completion=completion)
+    totals = summary(cohort, completion)
     bars = module_bars(modules, completion_by_module(cohort, module_ids), totals.participants)
-    line = cumulative_line(completions_by_day(cohort, module_ids), cohort.opens_on, cohort.closes_on,
+    line = cumulative_line(completions_by_day(completion), cohort.opens_on, cohort.closes_on,
                            totals.participants, today())
     return render_template("organiser/cohort.html", cohort=cohort, modules=modules, page=page, view=view,
                            filters=FILTERS, sorts=SORTS, summary=totals, bars=bars, line=line,
