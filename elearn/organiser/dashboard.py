@@ -37,12 +37,22 @@ def expected_done(cohort: Cohort, required: int, on: date) -> int:
     return min(required, math.floor(required * elapsed / length))
 
 
+def _required(module_ids: list[int]):
+    """``progress.module_id IN (…)`` written so no database uses the module_id index for it.
+
+    With that index, SQLite (and PostgreSQL without fresh statistics) read every learner's progress
+    on the required modules and then drop those outside the cohort; without it they start from the
+    cohort's enrolments and look each participant's rows up by (user_id, module_id).
+    """
+    return (Progress.module_id + 0).in_(module_ids or [0])
+
+
 def _done_per_user(cohort: Cohort, module_ids: list[int]):
     """Subquery: participant user_id -> number of required modules completed, last completion."""
     return (select(Progress.user_id.label("user_id"), func.count().label("done"),
                    func.max(Progress.completed_at).label("last_done"))
             .join(Enrolment, and_(Enrolment.user_id == Progress.user_id, Enrolment.cohort_id == cohort.id))
-            .where(Progress.module_id.in_(module_ids or [0]), Progress.completed_at.is_not(None))
+            .where(_required(module_ids), Progress.completed_at.is_not(None))
             .group_by(Progress.user_id).subquery())
 
 
@@ -112,7 +122,7 @@ def completion_by_module(cohort: Cohort, module_ids: list[int]) -> dict[int, int
     rows = db.session.execute(
         select(Progress.module_id, func.count())
         .join(Enrolment, and_(Enrolment.user_id == Progress.user_id, Enrolment.cohort_id == cohort.id))
-        .where(Progress.module_id.in_(module_ids or [0]), Progress.completed_at.is_not(None))
+        .where(_required(module_ids), Progress.completed_at.is_not(None))
         .group_by(Progress.module_id))
     return dict(rows.all())
 
