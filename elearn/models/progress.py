@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -17,7 +17,11 @@ class Progress(db.Model):
     """One row per learner and module: when it was first opened and when it was completed."""
 
     __tablename__ = "progress"
-    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "module_id"),
+        # Covers the organiser dashboard's per-participant aggregates (index-only on PostgreSQL).
+        Index("ix_progress_user_module_completed", "user_id", "module_id", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
