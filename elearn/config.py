@@ -37,6 +37,7 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_IP": os.environ.get("ELEARN_LOGIN_LIMIT_PER_IP"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("ELEARN_LOGIN_LIMIT_PER_ACCOUNT"),
         "CONTENT_CACHE_SECONDS": _env_int("ELEARN_CONTENT_CACHE_SECONDS"),
+        "DASHBOARD_CACHE_SECONDS": _env_int("ELEARN_DASHBOARD_CACHE_SECONDS"),
     }
     if os.environ.get("ELEARN_SESSION_COOKIE_SECURE"):
         optional["SESSION_COOKIE_SECURE"] = _env_bool("ELEARN_SESSION_COOKIE_SECURE", True)
@@ -71,6 +72,7 @@ class Config:
     VERIFY_LIMIT = "30 per minute; 300 per hour"  # /verify/<code>, per IP
     SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
     CONTENT_CACHE_SECONDS = 30  # how stale a worker's content snapshot may get after an import
+    DASHBOARD_CACHE_SECONDS = 60  # how long a worker reuses a cohort's completion summary
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_MAX_LENGTH = 1024
 
@@ -83,3 +85,4 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
     CONTENT_CACHE_SECONDS = 0  # tests change content between requests
+    DASHBOARD_CACHE_SECONDS = 0

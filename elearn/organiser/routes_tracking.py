@@ -12,8 +12,8 @@ from ..permissions import cohort_organiser_required
 from . import bp
 from .attendance import attendance_page, day_counts, record_attendance
 from .charts import cumulative_line, module_bars
-from .dashboard import (FILTERS, SORTS, completion_by_module, completion_counts, completions_by_day, matrix_page,
-                        shared_sheets, summary)
+from .dashboard import (FILTERS, SORTS, cohort_aggregates, completions_by_day, matrix_page, shared_sheets,
+                        summary)
 from .exports import CSV_MIMETYPE, XLSX_MIMETYPE, completion_export, csv_chunks, download, roster_export, xlsx_chunks
 from .services import required_modules, today
 
@@ -33,16 +33,17 @@ def cohort(cohort: Cohort):
     module_ids = [m.id for m in modules]
     view = {"show": _choice("show", FILTERS, "all"), "sort": _choice("sort", SORTS, "name"),
             "dir": _choice("dir", ("asc", "desc"), "asc"), "q": request.args.get("q", "")[:100]}
-    completion = completion_counts(cohort, module_ids)
+    aggregates = cohort_aggregates(cohort, module_ids)
     page = matrix_page(cohort, modules, show=view["show"], sort=view["sort"], descending=view["dir"] == "desc",
-                       query=view["q"], page=request.args.get("page", 1, type=int), completion=completion)
-    totals = summary(cohort, completion)
-    bars = module_bars(modules, completion_by_module(cohort, module_ids), totals.participants)
-    line = cumulative_line(completions_by_day(completion), cohort.opens_on, cohort.closes_on,
+                       query=view["q"], page=request.args.get("page", 1, type=int), completion=aggregates.completion)
+    totals = summary(cohort, aggregates.completion)
+    bars = module_bars(modules, aggregates.by_module, totals.participants)
+    line = cumulative_line(completions_by_day(aggregates.completion), cohort.opens_on, cohort.closes_on,
                            totals.participants, today())
     return render_template("organiser/cohort.html", cohort=cohort, modules=modules, page=page, view=view,
                            filters=FILTERS, sorts=SORTS, summary=totals, bars=bars, line=line,
-                           sheets=shared_sheets(cohort, per_page=5), sheet_fields=SHEET_FIELDS, form=EmptyForm())
+                           sheets=shared_sheets(cohort, per_page=5), sheet_fields=SHEET_FIELDS, form=EmptyForm(),
+                           computed_at=aggregates.computed_at)
 
 
 @bp.get("/cohorts/<int:cohort_id>/sheets")
