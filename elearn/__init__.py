@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import PLACEHOLDER_SECRETS, Config, TestingConfig, from_environment
@@ -44,6 +45,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     filters.init_app(app)
     cli.init_app(app)
     _register_blueprints(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind nginx & co. the client address (per-IP login limits) and https come from the proxy.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
 
 

@@ -38,6 +38,7 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("ELEARN_LOGIN_LIMIT_PER_ACCOUNT"),
         "CONTENT_CACHE_SECONDS": _env_int("ELEARN_CONTENT_CACHE_SECONDS"),
         "DASHBOARD_CACHE_SECONDS": _env_int("ELEARN_DASHBOARD_CACHE_SECONDS"),
+        "TRUSTED_PROXIES": _env_int("ELEARN_TRUSTED_PROXIES"),
     }
     if os.environ.get("ELEARN_SESSION_COOKIE_SECURE"):
         optional["SESSION_COOKIE_SECURE"] = _env_bool("ELEARN_SESSION_COOKIE_SECURE", True)
@@ -73,6 +74,7 @@ class Config:
     SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
     CONTENT_CACHE_SECONDS = 30  # how stale a worker's content snapshot may get after an import
     DASHBOARD_CACHE_SECONDS = 60  # how long a worker reuses a cohort's completion summary
+    TRUSTED_PROXIES = 0  # reverse proxies in front of the app whose X-Forwarded-* headers to trust
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_MAX_LENGTH = 1024
 

@@ -84,3 +84,19 @@ def test_unexpected_error_shows_no_traceback(app, client):
     assert response.status_code == 500
     assert "システムでエラーが発生しました" in response.text and "secret detail" not in response.text
     assert "Traceback" not in response.text
+
+
+def test_trusted_proxy_supplies_the_client_address(database_url):
+    """With ELEARN_TRUSTED_PROXIES=1 the per-IP login limit counts the client behind the proxy."""
+    from tests.conftest import csrf_from
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
+                      "LOGIN_LIMIT_PER_ACCOUNT": "100 per minute", "LOGIN_LIMIT_PER_IP": "1 per minute",
+                      "TRUSTED_PROXIES": 1})
+    client = app.test_client()
+    codes = []
+    for client_ip in ("203.0.113.1", "203.0.113.2", "203.0.113.2"):
+        page = client.get("/auth/login")
+        codes.append(client.post("/auth/login", headers={"X-Forwarded-For": client_ip}, data={
+            "email": "x@example.jp", "password": "wrong password", "csrf_token": csrf_from(page.text)}).status_code)
+    assert codes == [200, 200, 429]
