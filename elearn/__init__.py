@@ -27,6 +27,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Config)
     if config and config.get("TESTING"):
         app.config.from_object(TestingConfig)
+    if app.debug:
+        app.config["SESSION_COOKIE_SECURE"] = False  # local http; ELEARN_SESSION_COOKIE_SECURE still wins
     app.config.update(from_environment(app.instance_path))
     app.config.update(config or {})
     os.makedirs(app.instance_path, exist_ok=True)
@@ -61,7 +63,6 @@ def _check_secret_key(app: Flask) -> None:
     if app.debug or app.testing:
         if not key:
             app.config["SECRET_KEY"] = secrets.token_hex(32)
-        app.config["SESSION_COOKIE_SECURE"] = bool(os.environ.get("ELEARN_SESSION_COOKIE_SECURE") == "1")
         return
     if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < 32:
         raise InsecureConfigError(

@@ -70,9 +70,6 @@ class Completion:
     done: dict[int, int]
     last_done: dict[int, datetime]
 
-    def count(self, user_id: int) -> int:
-        return self.done.get(user_id, 0)
-
     def finished(self) -> list[int]:
         """Participants who completed every required module."""
         return [u for u, n in self.done.items() if self.required and n >= self.required]
@@ -244,16 +241,14 @@ def name_filter(query: str):
 
 
 def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sort: str = "name",
-                descending: bool = False, query: str = "", page: int = 1,
-                completion: Completion | None = None) -> Page:
+                descending: bool = False, query: str = "", page: int = 1) -> Page:
     """One page of participants × required modules, filtered and sorted in SQL.
 
-    When the caller has the cohort's ``completion`` (so it is not needed here), the common views —
-    everyone or 未ログイン, sorted by name or 所属 — page through participants without aggregating
-    progress at all.
+    The common views — everyone or 未ログイン, sorted by name or 所属 — page through participants
+    without aggregating progress at all.
     """
     module_ids = [m.id for m in modules]
-    if completion is not None and show in ("all", "never") and sort != "progress":
+    if show in ("all", "never") and sort != "progress":
         return _plain_matrix_page(cohort, module_ids, show=show, sort=sort, descending=descending,
                                   query=query, page=page)
     done = _done_per_user(cohort, module_ids)

@@ -35,7 +35,7 @@ def cohort(cohort: Cohort):
             "dir": _choice("dir", ("asc", "desc"), "asc"), "q": request.args.get("q", "")[:100]}
     aggregates = cohort_aggregates(cohort, module_ids)
     page = matrix_page(cohort, modules, show=view["show"], sort=view["sort"], descending=view["dir"] == "desc",
-                       query=view["q"], page=request.args.get("page", 1, type=int), completion=aggregates.completion)
+                       query=view["q"], page=request.args.get("page", 1, type=int))
     totals = summary(cohort, aggregates.completion)
     bars = module_bars(modules, aggregates.by_module, totals.participants)
     line = cumulative_line(completions_by_day(aggregates.completion), cohort.opens_on, cohort.closes_on,
