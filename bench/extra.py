@@ -123,7 +123,7 @@ def _create_cohort(name: str, organiser_id: int, module_ids: list[int], user_ids
 
     from elearn.extensions import db
     from elearn.models import Attendance, Cohort, CohortDay, Enrolment, cohort_modules, cohort_organisers, utcnow
-    from elearn.organiser.services import today
+    from elearn.dates import today
 
     from bench.generate import batched
 

@@ -34,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _check_secret_key(app)
 
-    from . import cli, database, errors, filters, security
+    from . import cli, database, errors, filters, permissions, security
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     database.init_app(app)
@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
+    permissions.init_app(app)
     cli.init_app(app)
     _register_blueprints(app)
     if app.config["TRUSTED_PROXIES"]:
@@ -91,10 +92,9 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, auth, board, cases, health, learning, organiser
+    from . import admin, auth, board, cases, certificates, health, home, learning, organiser
 
     app.url_map.converters["int"] = DatabaseIdConverter
 
-    for module in (auth, learning, cases, board, organiser, admin, health):
+    for module in (auth, learning, cases, board, certificates, organiser, admin, home, health):
         app.register_blueprint(module.bp)
-    app.register_blueprint(organiser.public_bp)

@@ -144,7 +144,7 @@ def _demo_cohort(organiser: User, learner: User) -> None:
     from datetime import timedelta
 
     from .models import Cohort, CohortDay, Enrolment
-    from .organiser.services import today as japan_today
+    from .dates import today as japan_today
 
     if db.session.scalar(select(Cohort).where(Cohort.name == DEMO_COHORT)):
         return

@@ -1,19 +1,18 @@
 """Database wiring: SQLite pragmas, ``BEGIN IMMEDIATE`` and the health check."""
 from __future__ import annotations
 
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from .extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
 
 
 def _begin_immediate() -> bool:
@@ -71,6 +70,12 @@ def write_transaction() -> Iterator[None]:
         g.elearn_writing = False
 
 
+def insert_statement(table):
+    """An INSERT that understands ON CONFLICT on both supported databases."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def configure_engine(engine: Engine) -> None:
     """Attach the SQLite listeners to ``engine`` (no-op for other databases)."""
     if engine.dialect.name != "sqlite" or event.contains(engine, "connect", _on_sqlite_connect):
@@ -96,4 +101,4 @@ def database_answers() -> bool:
         return False
 
 
-__all__ = ["configure_engine", "database_answers", "init_app", "write_transaction"]
+__all__ = ["configure_engine", "database_answers", "init_app", "insert_statement", "write_transaction"]

@@ -1,56 +1,11 @@
-"""Jinja filters for Japanese dates (shown in Japan time), including 和暦 for certificates."""
+"""Jinja filters: the date formats of :mod:`elearn.dates`."""
 from __future__ import annotations
-
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-JST = ZoneInfo("Asia/Tokyo")
-
-#: Eras newest first: (name, first day). A date belongs to the first era that began on or before it.
-ERAS = (
-    ("令和", date(2019, 5, 1)),
-    ("平成", date(1989, 1, 8)),
-    ("昭和", date(1926, 12, 25)),
-)
-
-
-def local_date(value: date | datetime) -> date:
-    """The calendar day of ``value`` in Japan (a ``date`` is taken as it is)."""
-    if isinstance(value, datetime):
-        return value.astimezone(JST).date()
-    return value
-
-
-def jdate(value: date | datetime | None) -> str:
-    """2026年11月26日"""
-    if value is None:
-        return ""
-    local = local_date(value)
-    return f"{local.year}年{local.month}月{local.day}日"
-
-
-def jdatetime(value: datetime | None) -> str:
-    """2026年11月26日 19:05"""
-    if value is None:
-        return ""
-    return f"{jdate(value)} {value.astimezone(JST):%H:%M}"
-
-
-def wareki(value: date | datetime | None) -> str:
-    """令和8年9月26日 (the first year of an era is 元年); dates before 昭和 fall back to 西暦."""
-    if value is None:
-        return ""
-    local = local_date(value)
-    for era, first_day in ERAS:
-        if local >= first_day:
-            year = local.year - first_day.year + 1
-            return f"{era}{'元' if year == 1 else year}年{local.month}月{local.day}日"
-    return jdate(local)
+from .dates import jdate, jdatetime, short_date, wareki
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_filter(jdate)
-    app.add_template_filter(jdatetime)
-    app.add_template_filter(wareki)
+    for formatter in (jdate, jdatetime, short_date, wareki):
+        app.add_template_filter(formatter)

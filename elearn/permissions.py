@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import Flask, abort
 from flask_login import current_user, login_required
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, false, select, true
 
 from .extensions import db
 from .models import BoardPost, BoardThread, Cohort, Enrolment, Role, User, cohort_organisers
 
 
 def is_admin(user: User) -> bool:
+    """Admins may do everything an organiser and a moderator may, and manage accounts."""
     return user.is_authenticated and user.role == Role.ADMIN.value
 
 
@@ -38,11 +39,31 @@ def organises_participant(actor: User, target: User) -> bool:
         cohort_organisers.c.user_id == actor.id))))
 
 
-def can_issue_link_for(actor: User, target: User) -> bool:
-    """Admins for anyone; organisers for learners enrolled in one of their cohorts."""
+def link_targets(actor: User):
+    """An SQL condition on :class:`User`: the accounts ``actor`` may issue set-password links for.
+
+    Admins for anyone; organisers for learners enrolled in one of their cohorts. The one home of the
+    rule: :func:`can_issue_link_for`, the participants page and the links CSV all use it.
+    """
     if is_admin(actor):
-        return True
-    return is_organiser(actor) and target.role == Role.LEARNER.value and organises_participant(actor, target)
+        return true()
+    if not is_organiser(actor):
+        return false()
+    return and_(User.role == Role.LEARNER.value, exists().where(
+        Enrolment.user_id == User.id, Enrolment.cohort_id == cohort_organisers.c.cohort_id,
+        cohort_organisers.c.user_id == actor.id))
+
+
+def can_issue_link_for(actor: User, target: User) -> bool:
+    """Whether ``actor`` may issue a set-password link for ``target`` (see :func:`link_targets`)."""
+    return bool(db.session.scalar(select(exists().where(User.id == target.id, link_targets(actor)))))
+
+
+def link_target_ids(actor: User, user_ids: list[int]) -> set[int]:
+    """Those of ``user_ids`` that ``actor`` may issue links for (one query)."""
+    if not user_ids:
+        return set()
+    return set(db.session.scalars(select(User.id).where(User.id.in_(user_ids), link_targets(actor))))
 
 
 def can_view_certificate(user: User, cohort: Cohort, holder: User) -> bool:
@@ -73,6 +94,7 @@ def can_reveal_author(user: User) -> bool:
 
 
 def is_post_author(user: User, post: BoardPost) -> bool:
+    """Whether ``user`` wrote ``post`` (known only to code: never shown for anonymous posts)."""
     return user.is_authenticated and post.author_id is not None and post.author_id == user.id
 
 
@@ -141,3 +163,9 @@ def cohort_organiser_required(view):
             abort(403)
         return view(cohort, **kwargs)
     return wrapped
+
+
+def init_app(app: Flask) -> None:
+    """Templates ask the same predicates by name: ``{% if is_organiser(current_user) %}``."""
+    app.jinja_env.globals.update(is_admin=is_admin, is_organiser=is_organiser, can_moderate=can_moderate,
+                                 can_reveal_author=can_reveal_author)

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from elearn import create_app
 from elearn.cli import create_user
 from elearn.extensions import db
-from elearn.organiser.services import today as japan_today
+from elearn.dates import today as japan_today
 from elearn.models import Cohort, CohortDay, Enrolment, Module, Role, User
 from elearn.passwords import hash_password
 

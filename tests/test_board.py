@@ -45,7 +45,7 @@ def token(client, url="/board/new") -> str:
     return csrf_from(client.get(url).text)
 
 
-def start_thread(client, title="訪問が続けられない", body="どう関わればよいか悩んでいます。", category="scene-2",
+def start_thread(client, title="訪問が続けられない", body="どう関わればよいか悩んでいます。", category="self-care",
                  anonymous=False, **extra):
     data = {"category": category, "title": title, "body": body, "csrf_token": token(client), **extra}
     if anonymous:
@@ -118,7 +118,7 @@ def test_search_by_japanese_substrings(client, auth, people):
     """Words match inside Japanese text (title or body); several words must all match; % is literal."""
     as_user(client, auth, people.learner)
     new_thread_id(start_thread(client, title="訪問のタイミング", body="玄関先で手紙を渡しています。50%くらい"))
-    new_thread_id(start_thread(client, title="家族との連携", body="父親の理解が得られません。", category="scene-3"))
+    new_thread_id(start_thread(client, title="家族との連携", body="父親の理解が得られません。", category="collaboration"))
     assert "訪問のタイミング" in client.get("/board/?q=タイミング").text
     found = client.get("/board/?q=玄関").text
     assert "訪問のタイミング" in found and "家族との連携" not in found
@@ -127,8 +127,26 @@ def test_search_by_japanese_substrings(client, auth, people):
     assert "該当するスレッドはありません" in client.get("/board/?q=連携 玄関").text
     percent = client.get("/board/?q=50%25").text
     assert "訪問のタイミング" in percent and "家族との連携" not in percent
-    by_category = client.get("/board/?category=scene-3").text
+    by_category = client.get("/board/?category=collaboration").text
     assert "家族との連携" in by_category and "訪問のタイミング" not in by_category
+
+
+def test_scene_categories_come_from_the_content(app, client, auth, people, content):
+    """Each current scene of 支援のヒント is a category titled as in the content; a retired scene's
+    threads read その他."""
+    as_user(client, auth, people.learner)
+    form = client.get("/board/new").text
+    assert '<option value="t-scene">場面T テスト</option>' in form
+    thread_id = new_thread_id(start_thread(client, category="t-scene"))
+    assert "場面T テスト" in client.get(f"/board/{thread_id}").text
+    assert "場面T テスト" in client.get("/board/?category=t-scene").text
+    with app.app_context():
+        from elearn.models import Module
+        db.session.execute(db.update(Module).where(Module.slug == "t-scene").values(retired=True))
+        db.session.commit()
+    assert 'value="t-scene"' not in client.get("/board/new").text
+    page = client.get(f"/board/{thread_id}").text
+    assert "場面T テスト" not in page and "その他" in page
 
 
 def test_pagination(app, client, auth, people):

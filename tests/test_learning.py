@@ -216,7 +216,7 @@ def test_dashboard_resumes_last_opened_unfinished_module(client, learner):
 
 def test_content_snapshot_is_reused_until_it_expires(app, client, learner, monkeypatch):
     """Workers serve content from memory and pick up a re-import once the snapshot expires."""
-    import elearn.learning.content_cache as cache
+    import elearn.content.snapshot as cache
 
     app.config["CONTENT_CACHE_SECONDS"] = 30
     clock = [1000.0]

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from elearn import create_app
 from elearn.extensions import db
-from elearn.filters import wareki
+from elearn.dates import wareki
 from elearn.models import Attendance, Certificate, Module, Progress, Role
-from elearn.organiser.certificates import format_code, normalise_code
+from elearn.cohorts.certificates import format_code, normalise_code
 
 from .conftest import csrf_from
 

@@ -12,9 +12,9 @@ from sqlalchemy import event, insert, select
 from elearn.extensions import db
 from elearn.models import CaseSheet, Module, Progress, Role, User
 from elearn.organiser.charts import cumulative_line
-from elearn.organiser.dashboard import expected_done
-from elearn.organiser.services import cohorts_for_learner
-from elearn.organiser.services import today as japan_today
+from elearn.cohorts.rules import expected_done
+from elearn.cohorts.learner import cohorts_for_learner
+from elearn.dates import today as japan_today
 
 NOW = datetime.now(timezone.utc)
 
@@ -52,8 +52,8 @@ def test_matrix_summary_and_charts(client, dashboard):
     without style attributes or script (the CSP forbids both)."""
     html = client.get(f"/organiser/cohorts/{dashboard.id}").text
     assert _names(html) == ["A 完了", "B 途中", "C 未着手"]
-    assert re.search(r"A 完了.*?cell--done\">修了<br>.*?cell--done\">修了", html, re.S)
-    assert re.search(r"B 途中.*?cell--done\">修了.*?cell--doing\">学習中", html, re.S)
+    assert re.search(r"A 完了.*?cell--completed\">修了<br>.*?cell--completed\">修了", html, re.S)
+    assert re.search(r"B 途中.*?cell--completed\">修了.*?cell--in_progress\">学習中", html, re.S)
     assert re.search(r"<dt>完了者数</dt><dd>1人</dd>.*?<dt>完了率</dt><dd>33%</dd>.*?<dt>未ログイン</dt><dd>1人</dd>",
                      html, re.S)
     assert "あと30日" in html

@@ -4,14 +4,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..auth.links import issued_link_page
 from ..auth.services import end_all_sessions
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Role, User
 from ..permissions import admin_required
+from ..queries import search_text, search_users
 from . import bp
 from .forms import RoleForm
-from .services import issued_link_page, search_users
 
 
 def _back() -> str:
@@ -26,7 +27,7 @@ def _target(user_id: int) -> User:
 @admin_required
 def users():
     """All accounts, searchable by name, email or 所属."""
-    query = request.args.get("q", "")[:100]
+    query = search_text(request.args.get("q"))
     page = search_users(query, page=request.args.get("page", 1, type=int))
     return render_template("admin/users.html", page=page, q=query, role_form=RoleForm(), form=EmptyForm())
 

@@ -40,7 +40,7 @@ def _account_key() -> str:
 def login():
     """Sign in with email and password; the same message for an unknown email and a wrong password."""
     if current_user.is_authenticated:
-        return redirect(url_for("learning.dashboard"))
+        return redirect(url_for("home.dashboard"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -58,7 +58,7 @@ def login():
             user.last_login_at = utcnow()
             db.session.commit()
             login_user(user)
-            return redirect(safe_next(form.next.data) or url_for("learning.dashboard"))
+            return redirect(safe_next(form.next.data) or url_for("home.dashboard"))
     return render_template("auth/login.html", form=form), 200
 
 
@@ -94,7 +94,7 @@ def change_password():
             db.session.commit()
             login_user(user)
             flash("パスワードを変更しました。ほかの端末のログインは終了しました。", "success")
-            return redirect(url_for("learning.dashboard"))
+            return redirect(url_for("home.dashboard"))
     return render_template("auth/change_password.html", form=form)
 
 

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import BoardPost, BoardThread, User
 from ..permissions import (can_delete_post, can_edit_post, can_moderate, can_react, can_report,
                            is_post_author)
+from .categories import FALLBACK_TITLE, categories, category_title
 
 ANONYMOUS = "匿名の支援者"
 ANONYMOUS_OPENER = "匿名の支援者（スレッド作成者）"
@@ -64,7 +65,9 @@ class ThreadRow:
 def thread_rows(threads: list[BoardThread], reply_counts: Mapping[int, int]) -> list[ThreadRow]:
     """Rows for the list, given ``{thread id: replies}``."""
     names = display_names(named_author_ids(threads))
-    return [ThreadRow(t.id, t.title, t.category_title, author_label(t, t, names), t.created_at,
+    shown = categories()
+    return [ThreadRow(t.id, t.title, shown[t.category].title if t.category in shown else FALLBACK_TITLE,
+                      author_label(t, t, names), t.created_at,
                       t.last_activity_at, reply_counts.get(t.id, 0), t.locked, t.hidden_at is not None)
             for t in threads]
 
@@ -82,7 +85,7 @@ class ThreadHeader:
 
 
 def thread_header(thread: BoardThread) -> ThreadHeader:
-    return ThreadHeader(thread.id, thread.title, thread.category, thread.category_title, thread.locked,
+    return ThreadHeader(thread.id, thread.title, thread.category, category_title(thread.category), thread.locked,
                         thread.hidden_at is not None)
 
 

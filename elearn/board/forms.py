@@ -9,9 +9,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import max_length, required
-from ..models import BOARD_CATEGORIES, REPORT_REASONS
+from ..models import REPORT_REASONS
 from markupsafe import Markup
 
+from .categories import categories
 from .privacy import Finding, find_identifiers, findings_digest, mark_identifiers
 
 TITLE_MAX = 80
@@ -99,16 +100,19 @@ _ANONYMOUS_LABEL = "匿名で投稿する（名前は誰にも表示されませ
 class ThreadForm(PrivacyCheckedForm):
     """Start a thread: category, title, the first post, and whether to post anonymously."""
 
-    category = SelectField("カテゴリ", choices=[SelectChoice("", "選んでください")]
-                           + [SelectChoice(c.slug, c.title) for c in BOARD_CATEGORIES.values()],
-                           validators=[chosen("カテゴリ")], validate_choice=False)
+    category = SelectField("カテゴリ", validators=[chosen("カテゴリ")], validate_choice=False)
     title = _title_field()
     body = _body_field()
     anonymous = BooleanField(_ANONYMOUS_LABEL)
     checked_fields = ("title", "body")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [SelectChoice("", "選んでください")] + [
+            SelectChoice(c.slug, c.title) for c in categories().values()]
+
     def validate_category(self, field) -> None:
-        if field.data not in BOARD_CATEGORIES:
+        if field.data not in categories():
             raise ValidationError("カテゴリを一覧から選んでください。")
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import BoardAuthorReveal, BoardModerationLog, BoardPost, BoardReport, BoardThread, User, utcnow
+from ..queries import paginate
 from .display import PostView, display_names, named_author_ids, post_view
-from .services import clamp_page
 
 QUEUE_PER_PAGE = 20
 RECENT_LIMIT = 20
@@ -105,7 +105,7 @@ def report_queue(viewer: User, page: int = 1):
     statement = (select(BoardPost).join(open_reports, open_reports.c.post_id == BoardPost.id)
                  .options(joinedload(BoardPost.thread))
                  .order_by(open_reports.c.first, BoardPost.id))
-    pagination = db.paginate(statement, page=clamp_page(page), per_page=QUEUE_PER_PAGE, error_out=False)
+    pagination = paginate(statement, page, QUEUE_PER_PAGE)
     ids = [post.id for post in pagination.items]
     reports = []
     if ids:
@@ -151,11 +151,11 @@ def moderation_log(page: int = 1):
     statement = (select(BoardModerationLog)
                  .options(joinedload(BoardModerationLog.actor), joinedload(BoardModerationLog.thread))
                  .order_by(BoardModerationLog.created_at.desc(), BoardModerationLog.id.desc()))
-    return db.paginate(statement, page=clamp_page(page), per_page=LOG_PER_PAGE, error_out=False)
+    return paginate(statement, page, LOG_PER_PAGE)
 
 
 def reveal_log(page: int = 1):
     """Every 「投稿者を確認」, newest first (admins only)."""
     statement = (select(BoardAuthorReveal).options(joinedload(BoardAuthorReveal.admin))
                  .order_by(BoardAuthorReveal.created_at.desc(), BoardAuthorReveal.id.desc()))
-    return db.paginate(statement, page=clamp_page(page), per_page=LOG_PER_PAGE, error_out=False)
+    return paginate(statement, page, LOG_PER_PAGE)

@@ -11,10 +11,11 @@ from werkzeug.exceptions import HTTPException
 from ..errors import render_error
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import BOARD_CATEGORIES, BoardPost, BoardThread
+from ..models import BoardPost, BoardThread
 from ..permissions import (can_delete_post, can_edit_post, can_moderate, can_react, can_read_thread, can_reply,
                            can_report)
 from . import bp
+from .categories import categories
 from .display import display_names, named_author_ids, post_view, thread_header
 from .forms import EditPostForm, EditThreadForm, ReplyForm, ReportForm, ThreadForm, clean_line
 from .moderation import open_report_count
@@ -53,12 +54,13 @@ def index():
     """The board: the pinned self-care notice, search, categories and threads by newest activity."""
     query = (clean_line(request.args.get("q")) or "")[:SEARCH_MAX_LENGTH]
     category = request.args.get("category", "")
-    category = category if category in BOARD_CATEGORIES else ""
+    shown = categories()
+    category = category if category in shown else ""
     pagination, rows = list_threads(query, category, request.args.get("page", 1, type=int),
                                     include_hidden=can_moderate(current_user))
     open_reports = open_report_count() if can_moderate(current_user) else None
     return render_template("board/index.html", page=pagination, rows=rows, q=query, category=category,
-                           categories=BOARD_CATEGORIES.values(), open_reports=open_reports)
+                           categories=shown.values(), open_reports=open_reports)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -67,7 +69,7 @@ def index():
 def new_thread():
     """Start a thread; the privacy guard runs before anything is saved."""
     form = ThreadForm()
-    if request.method == "GET" and request.args.get("category") in BOARD_CATEGORIES:
+    if request.method == "GET" and request.args.get("category") in categories():
         form.category.data = request.args["category"]
     if form.validate_on_submit() and form.passes_privacy_guard():
         thread = create_thread(current_user, category=form.category.data, title=form.title.data,

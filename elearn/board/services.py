@@ -7,15 +7,15 @@ a thread page adds one query each for reaction counts and the viewer's own react
 from __future__ import annotations
 
 from flask import abort
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..admin.services import like_escape
 from ..content.markdown import render_markdown
 from ..extensions import db
-from ..models import BOARD_CATEGORIES, BoardPost, BoardReaction, BoardReport, BoardThread, User, utcnow
+from ..queries import Page, contains, paginate
+from ..models import BoardPost, BoardReaction, BoardReport, BoardThread, User, utcnow
+from .categories import categories
 from .display import PostView, display_names, named_author_ids, post_view, thread_rows
 from .forms import clean_line
 
@@ -23,13 +23,7 @@ THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 30
 SEARCH_MAX_LENGTH = 100
 SEARCH_MAX_WORDS = 5
-MAX_PAGE = 10_000
 DELETED_THREAD_TITLE = "（作成者が削除したスレッド）"
-
-
-def clamp_page(value: int | None) -> int:
-    """A page number within 1..MAX_PAGE (huge offsets would overflow PostgreSQL's bigint)."""
-    return min(max(value or 1, 1), MAX_PAGE)
 
 
 def search_words(query: str) -> list[str]:
@@ -59,14 +53,12 @@ def list_threads(query: str = "", category: str = "", page: int = 1, include_hid
                  .order_by(BoardThread.last_activity_at.desc(), BoardThread.id.desc()))
     if not include_hidden:
         statement = statement.where(BoardThread.hidden_at.is_(None))
-    if category in BOARD_CATEGORIES:
+    if category in categories():
         statement = statement.where(BoardThread.category == category)
     for word in search_words(query):
-        pattern = "%" + like_escape(word) + "%"
-        in_posts = select(BoardPost.thread_id).where(_visible_post(),
-                                                     BoardPost.body_markdown.ilike(pattern, escape="\\"))
-        statement = statement.where(or_(BoardThread.title.ilike(pattern, escape="\\"), BoardThread.id.in_(in_posts)))
-    pagination = db.paginate(statement, page=clamp_page(page), per_page=THREADS_PER_PAGE, error_out=False)
+        in_posts = select(BoardPost.thread_id).where(_visible_post(), contains([BoardPost.body_markdown], word))
+        statement = statement.where(or_(contains([BoardThread.title], word), BoardThread.id.in_(in_posts)))
+    pagination = paginate(statement, page, THREADS_PER_PAGE)
     return pagination, thread_rows(pagination.items, reply_counts([thread.id for thread in pagination.items]))
 
 
@@ -110,11 +102,11 @@ def _shown_in_thread(thread_id: int):
     return and_(BoardPost.thread_id == thread_id, or_(BoardPost.deleted_at.is_(None), BoardPost.is_opening))
 
 
-def thread_page(thread: BoardThread, viewer: User, page: int = 1) -> tuple[Pagination, list[PostView]]:
+def thread_page(thread: BoardThread, viewer: User, page: int = 1) -> tuple[Page, list[PostView]]:
     """One page of a thread's posts as ``viewer`` sees them, in five queries whatever the page holds."""
     statement = (select(BoardPost).where(_shown_in_thread(thread.id))
                  .order_by(BoardPost.created_at, BoardPost.id))
-    pagination = db.paginate(statement, page=clamp_page(page), per_page=POSTS_PER_PAGE, error_out=False)
+    pagination = paginate(statement, page, POSTS_PER_PAGE)
     posts = pagination.items
     ids = [post.id for post in posts]
     names = display_names(named_author_ids(posts))

@@ -4,15 +4,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from ..content.snapshot import cached_item, current_items
 from ..extensions import db
 from ..forms import EmptyForm
-from ..learning.pages import render_item_page
-from ..learning.content_cache import cached_item
-from ..learning.services import progress_by_module, status_of, visible_modules
-from ..models import SHEET_FIELDS, CaseSheet
+from ..learning.pages import register_item_page, render_item_page
+from ..learning.services import progress_by_module
+from ..models import SHEET_FIELDS, CaseSheet, ProgressStatus
 from ..permissions import can_view_sheet
 from . import bp
-from .forms import SheetForm
+from .forms import SHEET_HINTS, SheetForm
 from .services import save_sheet, set_shared, sheet_for
 
 
@@ -23,20 +23,33 @@ def _case_or_404(case_id: str):
     return case
 
 
+def render_case_page(case, *, sheet_form=None, **quiz):
+    """A case page: facts, narrative, questions, the learner's sheet (``sheet_form`` keeps rejected
+    input) and the quiz."""
+    sheet = sheet_for(current_user.id, case.id)
+    return render_item_page(
+        case, "cases/case.html", case=case, sheet=sheet,
+        sheet_form=sheet_form or SheetForm(formdata=None, obj=sheet), sheet_fields=SHEET_FIELDS,
+        sheet_hints=SHEET_HINTS, share_form=EmptyForm(formdata=None), **quiz)
+
+
+register_item_page("cases", render_case_page)
+
+
 @bp.get("/")
 @login_required
 def index():
     """Every case study with the learner's status."""
-    cases = visible_modules("cases")
+    cases = current_items("cases")
     progress = progress_by_module(current_user.id, [c.id for c in cases])
-    return render_template("cases/index.html", rows=[(c, status_of(progress.get(c.id))) for c in cases])
+    return render_template("cases/index.html", rows=[(c, ProgressStatus.of(progress.get(c.id))) for c in cases])
 
 
 @bp.get("/<case_id>")
 @login_required
 def case(case_id: str):
     """One case: facts, narrative, questions, the learner's sheet and the quiz."""
-    return render_item_page(_case_or_404(case_id))
+    return render_case_page(_case_or_404(case_id))
 
 
 @bp.post("/<case_id>/sheet")
@@ -48,7 +61,7 @@ def save(case_id: str):
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-        return render_item_page(case, sheet_form=form, status=400)
+        return render_case_page(case, sheet_form=form, status=400)
     if form.is_empty() and sheet_for(current_user.id, case.id) is None:
         flash("空のシートは保存されません。どれか1つの欄に書いてから保存してください。", "error")
         return redirect(url_for("cases.case", case_id=case.slug) + "#sheet")

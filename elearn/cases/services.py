@@ -27,17 +27,3 @@ def save_sheet(user_id: int, case: Module, values: dict[str, str]) -> CaseSheet:
 def set_shared(sheet: CaseSheet, shared: bool) -> None:
     """Share the sheet with the organisers of the learner's cohorts, or withdraw it."""
     sheet.shared_at = utcnow() if shared else None
-
-
-def sheet_context(case: Module, user_id: int, form=None) -> dict:
-    """What the case page needs about the learner's sheet (``form`` keeps rejected input)."""
-    from .forms import SheetForm
-
-    sheet = sheet_for(user_id, case.id)
-    if form is None:
-        form = SheetForm(formdata=None, obj=sheet)
-    from ..forms import EmptyForm
-    from .forms import SHEET_HINTS
-
-    return {"sheet": sheet, "sheet_form": form, "sheet_fields": SHEET_FIELDS, "sheet_hints": SHEET_HINTS,
-            "share_form": EmptyForm(formdata=None)}

@@ -55,23 +55,9 @@ def render_item(item: Item, resolve: LinkResolver) -> tuple[str, dict[str, Any]]
 
 
 def render_questions(quiz: QuizDef, resolve: LinkResolver) -> list[dict[str, Any]]:
-    """Questions as stored: options made explicit (true/false too), prose rendered to HTML."""
-    stored = []
-    for question in quiz.questions:
-        kind = question_type(question["type"])
-        stored.append({
-            "id": question["id"],
-            "type": question["type"],
-            "prompt_html": render_markdown(question["prompt"], resolve),
-            "explanation_html": render_markdown(question["explanation"], resolve),
-            "source": question["source"],
-            "options": [
-                {"id": o["id"], "text": o["text"], "correct": bool(o.get("correct")),
-                 "reason": o.get("reason", "")}
-                for o in kind.options(question)
-            ],
-        })
-    return stored
+    """Questions in their stored form, each made by its question type."""
+    render = lambda markdown: render_markdown(markdown, resolve)  # noqa: E731
+    return [question_type(question["type"]).stored(question, render) for question in quiz.questions]
 
 
 def import_catalog(catalog: Catalog, session: Session, resolve: LinkResolver,

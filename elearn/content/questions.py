@@ -1,13 +1,24 @@
-"""Question types. Each is a small class that validates its definition and grades an answer.
+"""Question types. Each is a small class that owns every form of its questions:
 
-Adding a type means adding one class here and decorating it with :func:`register`.
+- the authored form (YAML): :meth:`~QuestionType.validate` reports its problems;
+- the stored form (JSON in ``quizzes.questions``, made once at import by :meth:`~QuestionType.stored`):
+  prose rendered to HTML, every option explicit with ``correct`` and ``reason``;
+- the presented form sent to a browser (:meth:`~QuestionType.presented`): no answers, options in
+  the attempt's order when the type may be shuffled;
+- grading (:meth:`~QuestionType.parse_answer`, :meth:`~QuestionType.grade`) and the review shown
+  after submitting (:meth:`~QuestionType.reviewed`), both on the stored form.
+
+Adding a type means adding one class here, decorated with :func:`register`, and its tests.
 """
 from __future__ import annotations
 
+import hashlib
+import random
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 Report = Callable[[tuple, str], None]  # (path inside the question, message)
+Render = Callable[[str], str]  # Markdown -> HTML
 
 REGISTRY: dict[str, type[QuestionType]] = {}
 
@@ -32,6 +43,8 @@ class QuestionType:
     name: ClassVar[str]
     label: ClassVar[str]
     multiple_answers: ClassVar[bool] = False
+    #: Whether options are shown in a per-attempt order (not for a fixed pair such as 正しい / 誤り).
+    shuffled: ClassVar[bool] = True
 
     def validate(self, question: dict[str, Any], report: Report) -> None:
         """Report every problem in the type-specific part of ``question``."""
@@ -64,16 +77,36 @@ class QuestionType:
         if count != 1:
             report(("options",), f"single の問題は正解（correct: true）をちょうど1つにしてください（現在 {count}）。")
 
-    def options(self, question: dict[str, Any]) -> list[dict[str, Any]]:
-        """Options as stored, with ``correct`` and ``reason``: for grading and feedback only."""
+    def authored_options(self, question: dict[str, Any]) -> list[dict[str, Any]]:
+        """The options of an authored (validated) question."""
         return question["options"]
 
-    def correct_ids(self, question: dict[str, Any]) -> set[str]:
-        return {option["id"] for option in self.options(question) if option.get("correct")}
+    def stored(self, question: dict[str, Any], render: Render) -> dict[str, Any]:
+        """The stored form of an authored (validated) question; prose goes through ``render``."""
+        return {
+            "id": question["id"],
+            "type": self.name,
+            "prompt_html": render(question["prompt"]),
+            "explanation_html": render(question["explanation"]),
+            "source": question["source"],
+            "options": [{"id": o["id"], "text": o["text"], "correct": bool(o.get("correct")),
+                         "reason": o.get("reason", "")} for o in self.authored_options(question)],
+        }
 
-    def parse_answer(self, question: dict[str, Any], raw: list[str]) -> set[str]:
+    def presented(self, stored: dict[str, Any], seed: str) -> dict[str, Any]:
+        """What a browser receives: no ``correct`` or ``reason``; options in the order ``seed`` picks."""
+        options = [{"id": o["id"], "text": o["text"]} for o in stored["options"]]
+        if self.shuffled:
+            random.Random(hashlib.sha256(seed.encode()).digest()).shuffle(options)
+        return {"id": stored["id"], "type": self.name, "label": self.label, "multiple": self.multiple_answers,
+                "prompt_html": stored["prompt_html"], "options": options}
+
+    def correct_ids(self, stored: dict[str, Any]) -> set[str]:
+        return {option["id"] for option in stored["options"] if option["correct"]}
+
+    def parse_answer(self, stored: dict[str, Any], raw: list[str]) -> set[str]:
         """Turn submitted option ids into an answer; AnswerError for anything malformed."""
-        known = {option["id"] for option in self.options(question)}
+        known = {option["id"] for option in stored["options"]}
         chosen = set(raw)
         if not chosen:
             raise AnswerError("未回答の問題があります。")
@@ -83,9 +116,14 @@ class QuestionType:
             raise AnswerError("この問題は選択肢を1つだけ選んでください。")
         return chosen
 
-    def grade(self, question: dict[str, Any], answer: set[str]) -> bool:
+    def grade(self, stored: dict[str, Any], answer: set[str]) -> bool:
         """True when ``answer`` is exactly the set of correct options (order never matters)."""
-        return answer == self.correct_ids(question)
+        return answer == self.correct_ids(stored)
+
+    def reviewed(self, stored: dict[str, Any], chosen: set[str]) -> dict[str, Any]:
+        """After submitting: the question, whether ``chosen`` was right, and each option marked chosen or not."""
+        return {"question": stored, "right": self.grade(stored, chosen),
+                "options": [{**o, "chosen": o["id"] in chosen} for o in stored["options"]]}
 
 
 @register
@@ -107,8 +145,11 @@ class MultipleChoice(QuestionType):
 
 @register
 class TrueFalse(QuestionType):
+    """Authored as ``answer: true|false``; stored and shown as the options 正しい and 誤り, in that order."""
+
     name = "truefalse"
     label = "正誤"
+    shuffled = False
 
     def validate(self, question: dict[str, Any], report: Report) -> None:
         if "options" in question:
@@ -116,7 +157,7 @@ class TrueFalse(QuestionType):
         if not isinstance(question.get("answer"), bool):
             report(("answer",), "truefalse の問題には answer: true か answer: false が必要です。")
 
-    def options(self, question: dict[str, Any]) -> list[dict[str, Any]]:
+    def authored_options(self, question: dict[str, Any]) -> list[dict[str, Any]]:
         answer = question.get("answer")
         return [
             {"id": "true", "text": "正しい", "correct": answer is True},

@@ -1,4 +1,4 @@
-"""Dashboard, curricula and module pages."""
+"""Curricula, module and scene pages, quizzes and the learning record."""
 from flask import Blueprint
 
 bp = Blueprint("learning", __name__)

@@ -1,21 +1,25 @@
-"""Rendering a content item's page (module, scene or case) with its quiz, shared by the views."""
+"""Rendering a content item's page (module, scene or case) with its quiz.
+
+The page of a curriculum's items is drawn by a renderer: learning's own for modules and scenes,
+and one an area above registers for its curriculum (the case pages, with their 事例検討シート),
+so the quiz views here can show any item's page again with the learner's answers and errors.
+"""
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from collections.abc import Callable
+
+from flask import render_template, request
 from flask_login import current_user
 
+from ..content.snapshot import ItemView, cached_fragment
 from ..database import write_transaction
 from ..forms import EmptyForm
-from .content_cache import ItemView, cached_fragment
+from ..models import ProgressStatus
 from .quiz import QuizError, new_attempt_token, presented_questions, read_attempt_token
-from .services import mark_opened, progress_by_module, status_of
+from .services import mark_opened, progress_by_module
 
-
-def item_url(module) -> str:
-    """The page of a module, scene or case."""
-    if module.curriculum == "cases":
-        return url_for("cases.case", case_id=module.slug)
-    return url_for("learning.module", curriculum=module.curriculum, module_id=module.slug)
+#: curriculum -> the function that renders its items' pages (see :func:`register_item_page`).
+_renderers: dict[str, Callable[..., tuple[str, int]]] = {}
 
 
 def _quiz_context(module: ItemView, answers, errors, token) -> dict:
@@ -50,33 +54,43 @@ def _quiz_context(module: ItemView, answers, errors, token) -> dict:
     }
 
 
-def _scene_context(module: ItemView) -> dict:
-    """The learner's choice in a scene (a GET parameter: nothing is stored, nothing is graded)."""
-    scenario = module.meta.get("scenario") or {}
-    options = {o["id"]: o for o in scenario.get("options", [])}
-    return {"scenario": scenario, "choice": options.get(request.args.get("choice"))}
+def render_item_page(module: ItemView, template: str, *, quiz_answers=None, quiz_errors=None, attempt_token=None,
+                     status: int = 200, **context):
+    """``template`` for ``module`` with its progress and quiz, plus the caller's ``context``.
 
-
-def render_item_page(module: ItemView, *, quiz_answers=None, quiz_errors=None, attempt_token=None,
-                     sheet_form=None, status: int = 200):
-    """The page for ``module``; opening it records 学習中 (once) for the learner."""
+    Opening the page records 学習中 (once) for the learner.
+    """
     progress = progress_by_module(current_user.id, [module.id]).get(module.id)
     if progress is None:
         with write_transaction():
             mark_opened(current_user.id, module.id)
         progress = progress_by_module(current_user.id, [module.id]).get(module.id)
-    context = {
+    page = {
         "module": module,
         "progress": progress,
-        "status": status_of(progress),
+        "status": ProgressStatus.of(progress),
         **_quiz_context(module, quiz_answers, quiz_errors, attempt_token),
+        **context,
     }
-    if module.curriculum == "cases":
-        from ..cases.services import sheet_context
+    return render_template(template, **page), status
 
-        context.update(sheet_context(module, current_user.id, sheet_form))
-        return render_template("cases/case.html", case=module, **context), status
-    context.update(previous=module.previous, following=module.following)
+
+def register_item_page(curriculum: str, renderer: Callable[..., tuple[str, int]]) -> None:
+    """Let ``renderer(item, quiz_answers=…, quiz_errors=…, attempt_token=…, status=…)`` draw ``curriculum``'s pages."""
+    _renderers[curriculum] = renderer
+
+
+def render_module_page(module: ItemView, **quiz):
+    """A module or scene page: body, neighbours, a scene's choice, and the quiz."""
+    context = {"previous": module.previous, "following": module.following}
     if module.kind == "scene":
-        context.update(_scene_context(module))
-    return render_template("learning/module.html", **context), status
+        scenario = module.meta.get("scenario") or {}
+        options = {o["id"]: o for o in scenario.get("options", [])}
+        # The learner's choice is a GET parameter: nothing is stored, nothing is graded.
+        context.update(scenario=scenario, choice=options.get(request.args.get("choice")))
+    return render_item_page(module, "learning/module.html", **quiz, **context)
+
+
+def render_page(item: ItemView, **quiz):
+    """The page of any content item, drawn by its curriculum's renderer."""
+    return _renderers.get(item.curriculum, render_module_page)(item, **quiz)

@@ -6,8 +6,6 @@ question up by id and compares sets of option ids, so order never matters.
 """
 from __future__ import annotations
 
-import hashlib
-import random
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +16,9 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..content.questions import AnswerError, question_type
+from ..database import insert_statement
 from ..extensions import db
 from ..models import Progress, Quiz, QuizAttempt, utcnow
-from .services import insert_statement
 
 TOKEN_SALT = "elearn.quiz-attempt"
 TOKEN_MAX_AGE = 24 * 60 * 60  # seconds a quiz form stays valid
@@ -72,22 +70,8 @@ def read_attempt_token(token: str, user_id: int, quiz_id: int) -> AttemptToken:
 
 
 def presented_questions(quiz: Quiz, order: int) -> list[dict[str, Any]]:
-    """Questions as sent to the browser: no ``correct`` or ``reason``; options in the attempt's order."""
-    shown = []
-    for question in quiz.questions:
-        options = [{"id": o["id"], "text": o["text"]} for o in question["options"]]
-        if question["type"] != "truefalse":
-            seed = hashlib.sha256(f"{quiz.id}:{order}:{question['id']}".encode()).digest()
-            random.Random(seed).shuffle(options)
-        shown.append({
-            "id": question["id"],
-            "type": question["type"],
-            "label": question_type(question["type"]).label,
-            "multiple": question_type(question["type"]).multiple_answers,
-            "prompt_html": question["prompt_html"],
-            "options": options,
-        })
-    return shown
+    """Questions as sent to the browser, in the option order ``order`` of this quiz."""
+    return [question_type(q["type"]).presented(q, f"{quiz.id}:{order}:{q['id']}") for q in quiz.questions]
 
 
 @dataclass
@@ -119,18 +103,10 @@ def read_answers(quiz: Quiz, form) -> Submission:
         raw = [value for value in form.getlist(f"q-{question['id']}") if value]
         submission.answers[question["id"]] = raw
         try:
-            question_type(question["type"]).parse_answer(_definition(question), raw)
+            question_type(question["type"]).parse_answer(question, raw)
         except AnswerError as exc:
             submission.errors[question["id"]] = str(exc)
     return submission
-
-
-def _definition(question: dict[str, Any]) -> dict[str, Any]:
-    """A stored question in the shape the question-type classes expect."""
-    if question["type"] == "truefalse":
-        answer = next(o["id"] == "true" for o in question["options"] if o["correct"])
-        return {**question, "answer": answer}
-    return question
 
 
 def grade(quiz: Quiz, answers: dict[str, list[str]]) -> Graded:
@@ -138,8 +114,7 @@ def grade(quiz: Quiz, answers: dict[str, list[str]]) -> Graded:
     correct = {}
     for question in quiz.questions:
         kind = question_type(question["type"])
-        definition = _definition(question)
-        correct[question["id"]] = kind.grade(definition, kind.parse_answer(definition, answers[question["id"]]))
+        correct[question["id"]] = kind.grade(question, kind.parse_answer(question, answers[question["id"]]))
     score = round(100 * sum(correct.values()) / len(correct)) if correct else 0
     return Graded(answers, correct, score, score >= quiz.pass_mark)
 
@@ -183,13 +158,4 @@ def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded) -> Quiz
 
 def review(quiz: Quiz, attempt: QuizAttempt) -> list[dict[str, Any]]:
     """Per question, after submitting: the learner's answer, whether it was right, the correct answer."""
-    rows = []
-    for question in quiz.questions:
-        chosen = set(attempt.answers.get(question["id"], []))
-        correct_ids = {o["id"] for o in question["options"] if o["correct"]}
-        rows.append({
-            "question": question,
-            "right": chosen == correct_ids,
-            "options": [{**o, "chosen": o["id"] in chosen} for o in question["options"]],
-        })
-    return rows
+    return [question_type(q["type"]).reviewed(q, set(attempt.answers.get(q["id"], []))) for q in quiz.questions]

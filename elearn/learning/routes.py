@@ -1,30 +1,18 @@
-"""Learner pages: dashboard, curricula, module pages, quizzes and the learning record."""
+"""Learner pages: curricula, module pages, quizzes (of modules, scenes and cases) and the learning record."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..content.snapshot import cached_item, current_items
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import CURRICULA, QuizAttempt
+from ..models import CURRICULA, ProgressStatus, QuizAttempt
+from ..urls import item_url
 from . import bp
-from .content_cache import cached_item
-from .pages import item_url, render_item_page
+from .pages import render_module_page, render_page
 from .quiz import AlreadySubmitted, QuizError, grade, read_answers, read_attempt_token, record_attempt, review
-from .services import (COURSE_CURRICULA, curriculum_summaries, learning_record, progress_by_module,
-                       resume_module, status_of, visible_modules)
-
-
-@bp.get("/")
-@login_required
-def dashboard():
-    """The learner's overview: progress per curriculum and where to continue."""
-    from ..board.services import recent_threads
-    from ..organiser.services import cohorts_for_learner
-
-    summaries = curriculum_summaries(current_user.id)
-    return render_template("learning/dashboard.html", summaries=summaries, cohorts=cohorts_for_learner(current_user.id),
-                           resume=resume_module(current_user.id, summaries), threads=recent_threads())
+from .services import COURSE_CURRICULA, curriculum_summaries, learning_record, progress_by_module
 
 
 @bp.get("/courses/")
@@ -40,9 +28,9 @@ def curriculum(curriculum: str):
     """The modules of one curriculum with status, minutes and objectives."""
     if curriculum not in COURSE_CURRICULA:
         abort(404)
-    modules = visible_modules(curriculum)
+    modules = current_items(curriculum)
     progress = progress_by_module(current_user.id, [m.id for m in modules])
-    rows = [(m, status_of(progress.get(m.id)), progress.get(m.id)) for m in modules]
+    rows = [(m, ProgressStatus.of(progress.get(m.id)), progress.get(m.id)) for m in modules]
     return render_template("learning/curriculum.html", curriculum=curriculum,
                            label=CURRICULA[curriculum], rows=rows)
 
@@ -54,7 +42,7 @@ def module(curriculum: str, module_id: str):
     row = cached_item(module_id)
     if row is None or row.curriculum != curriculum or curriculum not in COURSE_CURRICULA:
         abort(404)
-    return render_item_page(row)
+    return render_module_page(row)
 
 
 @bp.post("/quiz/<module_id>")
@@ -74,8 +62,8 @@ def submit_quiz(module_id: str):
         flash(str(exc), "error")
         return redirect(item_url(row) + "#quiz")
     if submission.errors:
-        return render_item_page(row, quiz_answers=submission.answers, quiz_errors=submission.errors,
-                                attempt_token=request.form["attempt"], status=400)
+        return render_page(row, quiz_answers=submission.answers, quiz_errors=submission.errors,
+                           attempt_token=request.form["attempt"], status=400)
     try:
         attempt = record_attempt(current_user.id, quiz, attempt.nonce, grade(quiz, submission.answers))
         db.session.commit()

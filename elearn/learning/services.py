@@ -4,21 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import load_only, selectinload
 
+from ..content.snapshot import current_items
+from ..database import insert_statement
 from ..extensions import db
 from ..models import CURRICULA, Module, Progress, Quiz, QuizAttempt, utcnow
-from .content_cache import ItemView, snapshot
+from ..queries import paginate
 
 COURSE_CURRICULA = ("initial", "followup", "hints")
 ATTEMPTS_PER_PAGE = 50
-
-
-def insert_statement(table):
-    """An INSERT that understands ON CONFLICT on both supported databases."""
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def mark_opened(user_id: int, module_id: int) -> None:
@@ -34,26 +29,12 @@ LISTING_COLUMNS = load_only(Module.id, Module.slug, Module.kind, Module.curricul
                             Module.title, Module.minutes, Module.meta)
 
 
-def visible_modules(curriculum: str | None = None) -> list[ItemView]:
-    """Current (not retired) modules, scenes and cases in curriculum order, from the content snapshot."""
-    items = snapshot().items.values()
-    return [item for item in items if curriculum is None or item.curriculum == curriculum]
-
-
-
 def progress_by_module(user_id: int, module_ids: list[int] | None = None) -> dict[int, Progress]:
     """The user's progress rows keyed by module id (one query)."""
     query = select(Progress).where(Progress.user_id == user_id)
     if module_ids is not None:
         query = query.where(Progress.module_id.in_(module_ids))
     return {row.module_id: row for row in db.session.scalars(query)}
-
-
-def status_of(progress: Progress | None) -> str:
-    """未着手 / 学習中 / 修了."""
-    if progress is None:
-        return "未着手"
-    return progress.status
 
 
 @dataclass
@@ -71,7 +52,7 @@ class CurriculumSummary:
 
 def curriculum_summaries(user_id: int) -> list[CurriculumSummary]:
     """Per curriculum: modules completed out of total and the next unfinished module (2 queries)."""
-    modules = visible_modules()
+    modules = current_items()
     progress = progress_by_module(user_id)
     summaries = []
     for key, label in CURRICULA.items():
@@ -102,11 +83,11 @@ def learning_record(user_id: int, page: int):
         select(Module, Progress).options(LISTING_COLUMNS).join(Progress, Progress.module_id == Module.id)
         .where(Progress.user_id == user_id).order_by(Module.curriculum, Module.position)
     ).all()
-    attempts = db.paginate(
+    attempts = paginate(
         select(QuizAttempt).options(
             selectinload(QuizAttempt.quiz).load_only(Quiz.id, Quiz.module_id, Quiz.pass_mark)
             .selectinload(Quiz.module).load_only(Module.id, Module.slug, Module.title, Module.curriculum)
         ).where(QuizAttempt.user_id == user_id).order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc()),
-        page=page, per_page=ATTEMPTS_PER_PAGE, error_out=False,
+        page, ATTEMPTS_PER_PAGE,
     )
     return modules, attempts

@@ -1,18 +1,18 @@
 """The data model. Import models from here."""
 from .base import UTCDateTime, utcnow
 from .cases import SHEET_FIELDS, CaseSheet
-from .board import (BOARD_CATEGORIES, MODERATION_ACTIONS, REPORT_REASONS, BoardAuthorReveal, BoardCategory,
-                    BoardModerationLog, BoardPost, BoardReaction, BoardReport, BoardThread)
+from .board import (MODERATION_ACTIONS, REPORT_REASONS, BoardAuthorReveal, BoardModerationLog, BoardPost,
+                    BoardReaction, BoardReport, BoardThread)
 from .cohort import (COHORT_CURRICULA, Attendance, Certificate, Cohort, CohortDay, Enrolment, RosterImport,
                      cohort_modules, cohort_organisers)
 from .content import CURRICULA, Module, Quiz
-from .progress import Progress, QuizAttempt
+from .progress import Progress, ProgressStatus, QuizAttempt
 from .user import ROLE_LABELS, Role, SetPasswordLink, User, UserSession
 
 __all__ = [
-    "Attendance", "BOARD_CATEGORIES", "COHORT_CURRICULA", "CURRICULA", "CaseSheet", "Certificate", "Cohort",
+    "Attendance", "COHORT_CURRICULA", "CURRICULA", "CaseSheet", "Certificate", "Cohort",
     "CohortDay", "Enrolment", "MODERATION_ACTIONS", "REPORT_REASONS", "ROLE_LABELS", "SHEET_FIELDS",
-    "BoardAuthorReveal", "BoardCategory", "BoardModerationLog", "BoardPost", "BoardReaction", "BoardReport",
-    "BoardThread", "Module", "Progress", "Quiz", "QuizAttempt", "Role", "RosterImport", "SetPasswordLink", "User",
+    "BoardAuthorReveal", "BoardModerationLog", "BoardPost", "BoardReaction", "BoardReport",
+    "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SetPasswordLink", "User",
     "UserSession", "UTCDateTime", "cohort_modules", "cohort_organisers", "utcnow",
 ]

@@ -6,7 +6,6 @@ and soft-hidden so that reports and logs keep pointing at something.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -15,28 +14,6 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .user import User
-
-
-@dataclass(frozen=True)
-class BoardCategory:
-    """A fixed board category; threads store its ``slug``."""
-
-    slug: str
-    title: str
-
-
-#: Scenes 1–6 are the six 場面 of the source's chapter 5 (courses/hints/scene-*.md), then three more.
-BOARD_CATEGORIES: dict[str, BoardCategory] = {c.slug: c for c in (
-    BoardCategory("scene-1", "場面1 ひきこもり状態にある本人に繋がるのが難しい"),
-    BoardCategory("scene-2", "場面2 本人への支援の継続が難しかった"),
-    BoardCategory("scene-3", "場面3 ご家族から理解や協力を得ることが難しかった"),
-    BoardCategory("scene-4", "場面4 様々な理由から支援を継続することが難しかった"),
-    BoardCategory("scene-5", "場面5 他機関の連携に課題を感じた"),
-    BoardCategory("scene-6", "場面6 支援を担当する者が燃え尽きそうになった"),
-    BoardCategory("self-care", "支援者自身のケア"),
-    BoardCategory("collaboration", "連携・制度"),
-    BoardCategory("other", "その他"),
-)}
 
 REPORT_REASONS = {
     "identifiable": "ご本人・ご家族などが特定されるおそれがある",
@@ -60,7 +37,7 @@ class BoardThread(db.Model):
     __tablename__ = "board_threads"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(String(20), index=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)  # a slug of elearn.board.categories
     title: Mapped[str] = mapped_column(String(100))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     anonymous: Mapped[bool] = mapped_column(default=False)
@@ -76,11 +53,6 @@ class BoardThread(db.Model):
     posts: WriteOnlyMapped[BoardPost] = relationship(
         back_populates="thread", cascade="all, delete-orphan", passive_deletes=True,
         order_by="BoardPost.id")
-
-    @property
-    def category_title(self) -> str:
-        category = BOARD_CATEGORIES.get(self.category)
-        return category.title if category else "その他"
 
 
 class BoardPost(db.Model):

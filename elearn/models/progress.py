@@ -1,6 +1,7 @@
 """Learners' progress per module and every quiz attempt."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,29 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .content import Module, Quiz
 from .user import User
+
+
+class ProgressStatus(str, enum.Enum):
+    """Where a learner is with one module. Code compares members; people read :attr:`label`."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @classmethod
+    def of(cls, progress: Progress | None) -> ProgressStatus:
+        """The status a progress row (or its absence) stands for."""
+        if progress is None:
+            return cls.NOT_STARTED
+        return progress.status
+
+
+STATUS_LABELS = {ProgressStatus.NOT_STARTED: "未着手", ProgressStatus.IN_PROGRESS: "学習中",
+                 ProgressStatus.COMPLETED: "修了"}
 
 
 class Progress(db.Model):
@@ -34,8 +58,8 @@ class Progress(db.Model):
     module: Mapped[Module] = relationship()
 
     @property
-    def status(self) -> str:
-        return "修了" if self.completed_at else "学習中"
+    def status(self) -> ProgressStatus:
+        return ProgressStatus.COMPLETED if self.completed_at else ProgressStatus.IN_PROGRESS
 
 
 class QuizAttempt(db.Model):

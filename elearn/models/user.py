@@ -66,15 +66,6 @@ class User(UserMixin, db.Model):
     def role_enum(self) -> Role:
         return Role(self.role)
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN.value
-
-    @property
-    def is_organiser(self) -> bool:
-        """Organisers and admins may use the organiser pages."""
-        return self.role in (Role.ORGANISER.value, Role.ADMIN.value)
-
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 

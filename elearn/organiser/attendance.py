@@ -5,7 +5,7 @@ from sqlalchemy import and_, func, select
 
 from ..extensions import db
 from ..models import Attendance, CohortDay, Enrolment, User, utcnow
-from .dashboard import Page, name_filter, paginate
+from ..queries import Page, paginate, person_matches
 
 PER_PAGE = 200
 
@@ -18,10 +18,10 @@ def attendance_page(day: CohortDay, query: str = "", page: int = 1) -> Page:
                  .outerjoin(Attendance, and_(Attendance.user_id == User.id, Attendance.day_id == day.id))
                  .outerjoin(recorder, recorder.id == Attendance.recorded_by_id)
                  .where(Enrolment.cohort_id == day.cohort_id))
-    matching = name_filter(query)
+    matching = person_matches(query)
     if matching is not None:
         statement = statement.where(matching)
-    return paginate(statement.order_by(User.display_name, User.id), page, PER_PAGE)
+    return paginate(statement.order_by(User.display_name, User.id), page, PER_PAGE, rows=True)
 
 
 def day_counts(day: CohortDay) -> tuple[int, int]:

@@ -5,38 +5,24 @@ participants and their progress rows.
 """
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, select
 
-from ..admin.services import like_escape
+from ..cohorts.rules import expected_done, modules_complete, modules_complete_sql
+from ..dates import local_date, today
 from ..extensions import db
-from ..filters import local_date
-from ..models import Attendance, CaseSheet, Certificate, Cohort, CohortDay, Enrolment, Module, Progress, User
-from .services import today
+from ..models import (Attendance, CaseSheet, Certificate, Cohort, CohortDay, Enrolment, Module, Progress,
+                      ProgressStatus, User)
+from ..queries import Page, paginate, person_matches
 
 FILTERS = {"all": "全員", "behind": "遅れている人", "incomplete": "未完了", "complete": "完了", "never": "未ログイン"}
 SORTS = {"name": "氏名", "organisation": "所属", "progress": "進み具合"}
 PER_PAGE = 50
-
-
-def expected_done(cohort: Cohort, required: int, on: date) -> int:
-    """Modules a participant should have completed by ``on`` at an even pace through the window.
-
-    Nobody is behind before the window opens; from the deadline on, everything is expected.
-    """
-    if on < cohort.opens_on:
-        return 0
-    if on >= cohort.closes_on:
-        return required
-    elapsed = (on - cohort.opens_on).days + 1
-    length = (cohort.closes_on - cohort.opens_on).days + 1
-    return min(required, math.floor(required * elapsed / length))
 
 
 def _required(module_ids: list[int]):
@@ -72,7 +58,7 @@ class Completion:
 
     def finished(self) -> list[int]:
         """Participants who completed every required module."""
-        return [u for u, n in self.done.items() if self.required and n >= self.required]
+        return [u for u, n in self.done.items() if modules_complete(n, self.required)]
 
 
 def completion_counts(cohort: Cohort, module_ids: list[int]) -> Completion:
@@ -165,16 +151,8 @@ def completions_by_day(completion: Completion) -> list[tuple[date, int]]:
 
 @dataclass
 class Cell:
-    status: str  # 未着手 / 学習中 / 修了
+    status: ProgressStatus
     completed_at: datetime | None = None
-
-    @property
-    def short_date(self) -> str:
-        """9/26 (Japan time), for the matrix."""
-        if self.completed_at is None:
-            return ""
-        day = local_date(self.completed_at)
-        return f"{day.month}/{day.day}"
 
 
 @dataclass
@@ -189,55 +167,6 @@ class ParticipantRow:
     cells: list[Cell] = field(default_factory=list)
     attended: int = 0
     certificate: Certificate | None = None
-
-
-@dataclass
-class Page:
-    """One page of rows, shaped for the ``pagination`` macro."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def paginate(statement, page: int, per_page: int) -> Page:
-    """One page of ``statement``'s rows (two queries: the count and the page), page number clamped."""
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    result = Page([], max(1, page), per_page, total)
-    result.page = min(result.page, result.pages)
-    result.items = db.session.execute(statement.limit(per_page).offset((result.page - 1) * per_page)).all()
-    return result
-
-
-def name_filter(query: str):
-    """A condition matching 氏名, メールアドレス or 所属 containing ``query`` (None for an empty query)."""
-    query = (query or "").strip()
-    if not query:
-        return None
-    pattern = "%" + like_escape(query) + "%"
-    return or_(User.display_name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"),
-               User.organisation.ilike(pattern, escape="\\"))
 
 
 def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sort: str = "name",
@@ -261,18 +190,18 @@ def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sor
     conditions = {
         "behind": count < expected_done(cohort, len(module_ids), today()),
         "incomplete": count < len(module_ids),
-        "complete": and_(count >= len(module_ids), literal(len(module_ids)) > 0),
+        "complete": modules_complete_sql(count, len(module_ids)),
         "never": User.last_login_at.is_(None),
     }
     if show in conditions:
         statement = statement.where(conditions[show])
-    matching = name_filter(query)
+    matching = person_matches(query)
     if matching is not None:
         statement = statement.where(matching)
     keys = {"name": [User.display_name], "organisation": [User.organisation, User.display_name],
             "progress": [count, User.display_name]}[sort if sort in SORTS else "name"]
     statement = statement.order_by(*[k.desc() if descending else k for k in keys], User.id)
-    result = paginate(statement, page, PER_PAGE)
+    result = paginate(statement, page, PER_PAGE, rows=True)
     result.items = [ParticipantRow(*row) for row in result.items]
     _fill_page(cohort, result.items, module_ids)
     return result
@@ -287,16 +216,16 @@ def _plain_matrix_page(cohort: Cohort, module_ids: list[int], *, show: str, sort
                  .where(Enrolment.cohort_id == cohort.id))
     if show == "never":
         statement = statement.where(User.last_login_at.is_(None))
-    matching = name_filter(query)
+    matching = person_matches(query)
     if matching is not None:
         statement = statement.where(matching)
     keys = [User.organisation, User.display_name] if sort == "organisation" else [User.display_name]
     statement = statement.order_by(*[k.desc() if descending else k for k in keys], User.id)
-    result = paginate(statement, page, PER_PAGE)
+    result = paginate(statement, page, PER_PAGE, rows=True)
     result.items = [ParticipantRow(*row[:6], 0) for row in result.items]
     _fill_page(cohort, result.items, module_ids)
     for participant in result.items:  # counted from the cells shown, so the row always agrees with them
-        participant.done = sum(cell.status == "修了" for cell in participant.cells)
+        participant.done = sum(cell.status is ProgressStatus.COMPLETED for cell in participant.cells)
     return result
 
 
@@ -316,10 +245,7 @@ def _fill_page(cohort: Cohort, participants: list[ParticipantRow], module_ids: l
     for participant in participants:
         for module_id in module_ids:
             row = progress.get((participant.user_id, module_id))
-            if row is None:
-                participant.cells.append(Cell("未着手"))
-            else:
-                participant.cells.append(Cell(row.status, row.completed_at))
+            participant.cells.append(Cell(ProgressStatus.of(row), row.completed_at if row else None))
         participant.attended = attended.get(participant.user_id, 0)
         participant.certificate = certificates.get(participant.user_id)
 
@@ -331,4 +257,4 @@ def shared_sheets(cohort: Cohort, page: int = 1, per_page: int = 10) -> Page:
                  .join(User, User.id == CaseSheet.user_id).join(Module, Module.id == CaseSheet.module_id)
                  .where(CaseSheet.shared_at.is_not(None), Module.kind == "case")
                  .order_by(CaseSheet.shared_at.desc(), CaseSheet.id.desc()))
-    return paginate(statement, page, per_page)
+    return paginate(statement, page, per_page, rows=True)

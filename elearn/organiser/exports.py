@@ -19,8 +19,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import and_, select
 
 from ..extensions import db
-from ..filters import JST
-from ..models import Attendance, Certificate, Cohort, CohortDay, Enrolment, Module, Progress, User
+from ..cohorts.rules import modules_complete
+from ..dates import local_date, local_datetime
+from ..models import Attendance, Certificate, Cohort, CohortDay, Enrolment, Module, Progress, ProgressStatus, User
 
 BATCH = 500
 CHUNK = 64 * 1024
@@ -41,7 +42,7 @@ def _csv_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(JST).strftime("%Y/%m/%d %H:%M")
+        return local_datetime(value).strftime("%Y/%m/%d %H:%M")
     if isinstance(value, date):
         return value.strftime("%Y/%m/%d")
     return str(neutralise(value))
@@ -64,7 +65,7 @@ def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[bytes]:
 
 def _xlsx_value(value):
     if isinstance(value, datetime):
-        return value.astimezone(JST).replace(tzinfo=None)
+        return local_datetime(value).replace(tzinfo=None)
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters XLSX cannot hold
     return neutralise(value)
@@ -155,15 +156,16 @@ def completion_export(cohort: Cohort, modules: list[Module], days: list[CohortDa
             .join(CohortDay, and_(CohortDay.id == Attendance.day_id, CohortDay.cohort_id == cohort.id))
             .where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)))
         for enrolment_id, name, email, organisation, prefecture, _, login, _, revoked, certificate in people:
-            cells: list = ["未着手"] * len(module_ids)
+            cells: list = [ProgressStatus.NOT_STARTED.label] * len(module_ids)
             done = 0
             for _, module_id, completed_at in progress.take(enrolment_id):
-                cells[position[module_id]] = completed_at.astimezone(JST).date() if completed_at else "学習中"
+                cells[position[module_id]] = (local_date(completed_at) if completed_at
+                                              else ProgressStatus.IN_PROGRESS.label)
                 done += completed_at is not None
             present: list = ["未記録"] * len(days)
             for _, day_id, was_present in attendance.take(enrolment_id):
                 present[day_position[day_id]] = "出席" if was_present else "欠席"
-            state = "完了" if module_ids and done >= len(module_ids) else "未完了"
+            state = "完了" if modules_complete(done, len(module_ids)) else "未完了"
             issued = "" if certificate is None else ("取消" if revoked else "発行済み")
             details = [name, email, organisation, prefecture, login, done, len(module_ids), state]
             yield details + cells + present + [issued]

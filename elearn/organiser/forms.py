@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..extensions import db
 from ..forms import max_length, normalise_email, required
 from ..models import COHORT_CURRICULA, Role, User
+from ..permissions import is_organiser
 from .roster import PREFECTURES
 
 MAX_DAYS = 20
@@ -137,7 +138,7 @@ class CohortForm(FlaskForm):
             raise ValidationError("担当者は50人までです。")
         users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails or [""])))}
         unknown = [e for e in emails if e not in users]
-        not_organisers = [e for e in emails if e in users and (not users[e].is_organiser or not users[e].active)]
+        not_organisers = [e for e in emails if e in users and (not is_organiser(users[e]) or not users[e].active)]
         if unknown:
             raise ValidationError(f"登録されていないメールアドレスです：{'、'.join(unknown)}")
         if not_organisers:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from ..auth.services import issue_set_password_link
 from ..extensions import db
 from ..models import Cohort, Enrolment, Role, RosterImport, User, utcnow
+from ..permissions import link_targets
 from .roster import RosterRow, check_row, parse_roster
 
 ACTIONS = {"new": "新規アカウントを作成して登録", "link": "既存アカウントを登録", "already": "登録済み（変更なし）",
@@ -141,12 +142,11 @@ def add_participant(cohort: Cohort, actor: User, values: dict) -> tuple[dict, Us
 
 def users_needing_links(cohort: Cohort, actor: User, user_ids: list[int] | None = None) -> list[User]:
     """Participants (optionally only ``user_ids``) who have never set a password and for whom
-    ``actor`` may issue a link: learners, or anyone when ``actor`` is an admin."""
+    ``actor`` may issue a link (:func:`elearn.permissions.link_targets`)."""
     statement = (select(User).join(Enrolment, Enrolment.user_id == User.id)
-                 .where(Enrolment.cohort_id == cohort.id, User.password_hash.is_(None), User.active.is_(True))
+                 .where(Enrolment.cohort_id == cohort.id, User.password_hash.is_(None), User.active.is_(True),
+                        link_targets(actor))
                  .order_by(Enrolment.id))
-    if not actor.is_admin:
-        statement = statement.where(User.role == Role.LEARNER.value)
     if user_ids is not None:
         statement = statement.where(User.id.in_(user_ids or [0]))
     return list(db.session.scalars(statement))

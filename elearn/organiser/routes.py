@@ -9,11 +9,13 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from ..admin.services import issued_link_page, search_users
+from ..auth.links import issued_link_page
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Cohort, Role, User
-from ..permissions import can_issue_link_for, cohort_organiser_required, is_admin, organiser_required
+from ..permissions import (can_issue_link_for, cohort_organiser_required, is_admin, link_target_ids,
+                           organiser_required)
+from ..queries import paginate, search_text, search_users
 from . import bp
 from .forms import CohortForm, organiser_role_note
 from .services import (CohortChanges, days_with_attendance, module_choices, module_groups, participant_count,
@@ -37,11 +39,12 @@ def unless_archived(view):
 @organiser_required
 def index():
     """研修管理: the organiser's active cohorts and a learner search with one-time set-password links."""
-    query = request.args.get("q", "")[:100]
+    query = search_text(request.args.get("q"))
     within = None if is_admin(current_user) else participant_ids(current_user)
     page = search_users(query, roles=[Role.LEARNER.value], page=request.args.get("page", 1, type=int), within=within)
     cohorts = db.session.scalars(visible_cohorts(current_user).limit(10)).all()
-    return render_template("organiser/index.html", page=page, q=query, form=EmptyForm(), cohorts=cohorts)
+    return render_template("organiser/index.html", page=page, q=query, form=EmptyForm(), cohorts=cohorts,
+                           link_targets=link_target_ids(current_user, [u.id for u in page.items]))
 
 
 @bp.post("/users/<int:user_id>/set-password-link")
@@ -65,8 +68,7 @@ def cohorts():
     """The cohorts the user runs (all for an admin), active or archived."""
     archived = request.args.get("archived") == "1"
     statement = visible_cohorts(current_user, archived).options(selectinload(Cohort.days))
-    page = db.paginate(statement, page=request.args.get("page", 1, type=int),
-                       per_page=COHORTS_PER_PAGE, error_out=False)
+    page = paginate(statement, request.args.get("page", 1, type=int), COHORTS_PER_PAGE)
     counts = participant_counts([c.id for c in page.items])
     return render_template("organiser/cohorts.html", page=page, counts=counts, archived=archived)
 

@@ -7,13 +7,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..admin.services import issued_link_page
+from ..auth.links import issued_link_page, set_password_url
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Cohort, Enrolment, RosterImport, User
-from ..permissions import cohort_organiser_required
+from ..permissions import cohort_organiser_required, link_target_ids
+from ..queries import Page, paginate, person_matches, search_text
 from . import bp
-from .dashboard import Page, name_filter, paginate
 from .exports import CSV_MIMETYPE, csv_chunks, download
 from .forms import ParticipantForm, RosterForm
 from .importing import (ACTIONS, AlreadyConfirmed, ImportChanged, add_participant, confirm_import, create_import,
@@ -29,17 +29,18 @@ LINK_HEADER = ["氏名", "メールアドレス", "所属", "都道府県", "パ
 def _participants_page(cohort: Cohort, query: str, page: int) -> Page:
     statement = (select(User, Enrolment.enrolled_at).join(Enrolment, Enrolment.user_id == User.id)
                  .where(Enrolment.cohort_id == cohort.id))
-    matching = name_filter(query)
+    matching = person_matches(query)
     if matching is not None:
         statement = statement.where(matching)
-    return paginate(statement.order_by(User.display_name, User.id), page, PER_PAGE)
+    return paginate(statement.order_by(User.display_name, User.id), page, PER_PAGE, rows=True)
 
 
 def _render_participants(cohort: Cohort, form: ParticipantForm, status: int = 200):
-    query = request.args.get("q", "")[:100]
+    query = search_text(request.args.get("q"))
     page = _participants_page(cohort, query, request.args.get("page", 1, type=int))
+    link_ids = link_target_ids(current_user, [user.id for user, _ in page.items])
     return render_template("organiser/participants.html", cohort=cohort, page=page, q=query, form=form,
-                           button_form=EmptyForm(), count=participant_count(cohort)), status
+                           button_form=EmptyForm(), count=participant_count(cohort), link_targets=link_ids), status
 
 
 @bp.get("/cohorts/<int:cohort_id>/participants")
@@ -101,8 +102,7 @@ def _links_download(cohort: Cohort, users: list[User], name: str):
     if not users:
         flash("パスワード設定用リンクが必要な参加者はいません（全員が設定済みです）。", "info")
         return None
-    rows = issue_links(users, current_user, lambda token: request.url_root.rstrip("/")
-                       + url_for("auth.set_password_from_link", token=token))
+    rows = issue_links(users, current_user, set_password_url)
     db.session.commit()
     return download(iter(list(csv_chunks(LINK_HEADER, rows))), f"{cohort.name}_{name}.csv",
                     f"cohort-{cohort.id}-links.csv", CSV_MIMETYPE)

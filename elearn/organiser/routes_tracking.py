@@ -15,7 +15,9 @@ from .charts import cumulative_line, module_bars
 from .dashboard import (FILTERS, SORTS, cohort_aggregates, completions_by_day, matrix_page, shared_sheets,
                         summary)
 from .exports import CSV_MIMETYPE, XLSX_MIMETYPE, completion_export, csv_chunks, download, roster_export, xlsx_chunks
-from .services import required_modules, today
+from ..cohorts.rules import required_modules
+from ..dates import today
+from ..queries import search_text
 
 MAX_IDS = 1000
 
@@ -32,7 +34,7 @@ def cohort(cohort: Cohort):
     modules = required_modules(cohort)
     module_ids = [m.id for m in modules]
     view = {"show": _choice("show", FILTERS, "all"), "sort": _choice("sort", SORTS, "name"),
-            "dir": _choice("dir", ("asc", "desc"), "asc"), "q": request.args.get("q", "")[:100]}
+            "dir": _choice("dir", ("asc", "desc"), "asc"), "q": search_text(request.args.get("q"))}
     aggregates = cohort_aggregates(cohort, module_ids)
     page = matrix_page(cohort, modules, show=view["show"], sort=view["sort"], descending=view["dir"] == "desc",
                        query=view["q"], page=request.args.get("page", 1, type=int))
@@ -93,7 +95,7 @@ def attendance(cohort: Cohort, day_id: int):
     day = db.get_or_404(CohortDay, day_id)
     if day.cohort_id != cohort.id:
         abort(404)
-    query, page_number = request.args.get("q", "")[:100], request.args.get("page", 1, type=int)
+    query, page_number = search_text(request.args.get("q")), request.args.get("page", 1, type=int)
     form = EmptyForm()
     if request.method == "POST":
         if not form.validate_on_submit():

@@ -1,22 +1,16 @@
-"""Cohorts: who may see them, creating and changing them, participants, and what a learner sees."""
+"""Cohorts: who may see them, creating and changing them, and their participants."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..filters import JST
-from ..models import (CURRICULA, Attendance, Certificate, Cohort, CohortDay, Enrolment, Module, Progress, User,
-                      cohort_modules, cohort_organisers)
+from ..models import (CURRICULA, Attendance, Certificate, Cohort, CohortDay, Enrolment, Module, User,
+                      cohort_organisers)
 from ..permissions import is_admin
-
-
-def today() -> date:
-    """Today in Japan: deadlines are Japanese calendar days."""
-    return datetime.now(JST).date()
 
 
 def visible_cohorts(user: User, archived: bool = False) -> Select:
@@ -55,17 +49,6 @@ def module_groups(modules: list[Module]) -> list[tuple[str, str, list[Module]]]:
 def default_required_ids(curriculum: str, modules: list[Module]) -> list[int]:
     """The default requirement: the whole curriculum's current modules."""
     return [m.id for m in modules if m.curriculum == curriculum]
-
-
-def required_modules(cohort: Cohort) -> list[Module]:
-    """The cohort's required modules that are still current, in curriculum order (one query).
-
-    A module retired from the content after the cohort was set up no longer counts.
-    """
-    return list(db.session.scalars(
-        select(Module).join(cohort_modules, cohort_modules.c.module_id == Module.id)
-        .where(cohort_modules.c.cohort_id == cohort.id, Module.retired.is_(False))
-        .order_by(Module.curriculum, Module.position)))
 
 
 @dataclass
@@ -140,56 +123,3 @@ def participant_ids(user: User) -> Select:
     """A select of the user ids enrolled in cohorts assigned to ``user`` (for scoping searches)."""
     return (select(Enrolment.user_id).join(cohort_organisers, cohort_organisers.c.cohort_id == Enrolment.cohort_id)
             .where(cohort_organisers.c.user_id == user.id))
-
-
-@dataclass
-class LearnerCohort:
-    """A cohort as its participant sees it on the dashboard."""
-
-    id: int
-    name: str
-    curriculum_label: str
-    opens_on: date
-    closes_on: date
-    place: str
-    days: list[date]
-    required: int
-    completed: int
-    today: date
-
-    @property
-    def days_left(self) -> int:
-        """Days until the on-demand deadline (0 on the day, negative after it)."""
-        return (self.closes_on - self.today).days
-
-    @property
-    def next_day(self) -> date | None:
-        """The next in-person day from today on, if any."""
-        return next((d for d in self.days if d >= self.today), None)
-
-    @property
-    def complete(self) -> bool:
-        return self.required > 0 and self.completed >= self.required
-
-
-def cohorts_for_learner(user_id: int) -> list[LearnerCohort]:
-    """The learner's active (not archived) cohorts, nearest deadline first, with their required-module
-    counts and how many of those the learner completed (three queries)."""
-    cohorts = list(db.session.scalars(
-        select(Cohort).join(Enrolment).where(Enrolment.user_id == user_id, Cohort.archived.is_(False))
-        .options(selectinload(Cohort.days)).order_by(Cohort.closes_on, Cohort.id)))
-    if not cohorts:
-        return []
-    ids = [c.id for c in cohorts]
-    current = (select(cohort_modules.c.cohort_id, func.count())
-               .join(Module, Module.id == cohort_modules.c.module_id)
-               .where(cohort_modules.c.cohort_id.in_(ids), Module.retired.is_(False))
-               .group_by(cohort_modules.c.cohort_id))
-    required = dict(db.session.execute(current).all())
-    done = dict(db.session.execute(
-        current.join(Progress, Progress.module_id == cohort_modules.c.module_id)
-        .where(Progress.user_id == user_id, Progress.completed_at.is_not(None))).all())
-    now = today()
-    return [LearnerCohort(c.id, c.name, c.curriculum_label, c.opens_on, c.closes_on, c.place,
-                          [d.day for d in c.days], required.get(c.id, 0), done.get(c.id, 0), now)
-            for c in cohorts]

@@ -1,60 +1,21 @@
-"""修了証: who has earned one, issuing it once with an unguessable code, and verifying a code.
+"""修了証: issuing it once with an unguessable code, revoking it, and verifying a code.
 
-The rule: a participant earns the certificate when they have completed every required module of
-the cohort that is still current (at least one) and were recorded present on every one of the
-cohort's in-person days (a cohort without in-person days needs the modules only).
+Who has earned one is :func:`elearn.cohorts.rules.eligibility`.
 """
 from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Attendance, Certificate, Cohort, CohortDay, Progress, User, utcnow
+from ..models import Certificate, Cohort, User, utcnow
 
 #: No 0/O or 1/I: codes are read off paper and typed in.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16  # 80 bits
-
-
-@dataclass
-class Eligibility:
-    """How far a participant is from the certificate."""
-
-    required: int
-    completed: int
-    days: int
-    attended: int
-
-    @property
-    def modules_done(self) -> bool:
-        return self.required > 0 and self.completed >= self.required
-
-    @property
-    def attendance_done(self) -> bool:
-        return self.attended >= self.days
-
-    @property
-    def eligible(self) -> bool:
-        return self.modules_done and self.attendance_done
-
-
-def eligibility(cohort: Cohort, user_id: int, required_ids: list[int]) -> Eligibility:
-    """Completed required modules and attended days of one participant (two queries)."""
-    completed = db.session.scalar(select(func.count()).select_from(Progress).where(
-        Progress.user_id == user_id, Progress.module_id.in_(required_ids or [0]),
-        Progress.completed_at.is_not(None))) if required_ids else 0
-    days, attended = db.session.execute(
-        select(func.count(CohortDay.id), func.count(Attendance.id))
-        .select_from(CohortDay)
-        .outerjoin(Attendance, (Attendance.day_id == CohortDay.id) & (Attendance.user_id == user_id)
-                   & Attendance.present.is_(True))
-        .where(CohortDay.cohort_id == cohort.id)).one()
-    return Eligibility(len(required_ids), completed, days, attended)
 
 
 def new_code() -> str:

@@ -95,7 +95,7 @@ _lock = threading.Lock()
 
 def snapshot() -> Snapshot:
     """The app's current snapshot, reloaded when older than CONTENT_CACHE_SECONDS."""
-    holder = current_app.extensions.setdefault("elearn.content_cache", {})
+    holder = current_app.extensions.setdefault("elearn.content_snapshot", {})
     current: Snapshot | None = holder.get("snapshot")
     max_age = current_app.config["CONTENT_CACHE_SECONDS"]
     if current is not None and time.monotonic() - current.loaded_at < max_age:
@@ -111,6 +111,12 @@ def snapshot() -> Snapshot:
 def cached_item(slug: str) -> ItemView | None:
     """The current (not retired) module, scene or case ``slug``."""
     return snapshot().items.get(slug)
+
+
+def current_items(curriculum: str | None = None) -> list[ItemView]:
+    """Current (not retired) modules, scenes and cases in curriculum order, optionally of one curriculum."""
+    items = snapshot().items.values()
+    return [item for item in items if curriculum is None or item.curriculum == curriculum]
 
 
 def cached_fragment(key: tuple, render) -> str:

@@ -1,0 +1,20 @@
+"""ダッシュボード: the learner's cohorts and deadlines, progress per curriculum, where to continue, and
+the board's newest threads."""
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from ..board.services import recent_threads
+from ..cohorts.learner import cohorts_for_learner
+from ..learning.services import curriculum_summaries, resume_module
+from . import bp
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    """The learner's overview on one screen."""
+    summaries = curriculum_summaries(current_user.id)
+    return render_template("home/dashboard.html", summaries=summaries, cohorts=cohorts_for_learner(current_user.id),
+                           resume=resume_module(current_user.id, summaries), threads=recent_threads())

@@ -1,0 +1,96 @@
+"""Query helpers every area shares: one pagination (page numbers clamped) and substring search.
+
+``?page=`` comes from the URL, so any number may arrive (0, -1, 9223372036854775807): it is clamped
+to the pages that exist, and the offset never overflows a database integer. Search is a substring
+match (Japanese has no spaces between words) with LIKE wildcards escaped, so 「50%」 finds 「50%」.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+
+from .extensions import db
+from .models import User
+
+SEARCH_MAX_LENGTH = 100
+
+
+@dataclass
+class Page:
+    """One page of results, shaped for the ``pagination`` macro."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def paginate(statement: Select, page: int | None, per_page: int, *, rows: bool = False) -> Page:
+    """One page of ``statement`` (two queries: the count and the page), the page number clamped.
+
+    Items are the first column of each row (``select(User)`` gives users) unless ``rows`` is true,
+    which keeps whole rows for multi-column selects.
+    """
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    result = Page([], 1, per_page, total)
+    result.page = min(max(page or 1, 1), result.pages)
+    window = statement.limit(per_page).offset((result.page - 1) * per_page)
+    result.items = list(db.session.execute(window).all() if rows else db.session.scalars(window))
+    return result
+
+
+def search_text(value: str | None) -> str:
+    """A search box's text as searched: printable characters only, trimmed, at most 100 characters."""
+    return "".join(ch for ch in (value or "") if ch.isprintable()).strip()[:SEARCH_MAX_LENGTH]
+
+
+def contains(columns, text: str):
+    """A condition: any of ``columns`` contains ``text`` (case-insensitive, wildcards taken literally)."""
+    return or_(*(column.icontains(text, autoescape=True) for column in columns))
+
+
+def person_matches(query: str):
+    """A condition matching 氏名, メールアドレス or 所属 containing ``query`` (None for an empty query)."""
+    query = search_text(query)
+    if not query:
+        return None
+    return contains((User.display_name, User.email, User.organisation), query)
+
+
+def search_users(query: str, roles: list[str] | None = None, page: int | None = 1, within=None,
+                 per_page: int = 50) -> Page:
+    """Users whose name, email or 所属 contains ``query``, by name, paginated.
+
+    ``within``, a select of user ids, limits the search to those users (an organiser's participants).
+    """
+    statement = select(User).order_by(User.display_name, User.id)
+    if within is not None:
+        statement = statement.where(User.id.in_(within))
+    matching = person_matches(query)
+    if matching is not None:
+        statement = statement.where(matching)
+    if roles:
+        statement = statement.where(User.role.in_(roles))
+    return paginate(statement, page, per_page)
