@@ -25,7 +25,7 @@ run: install instance/secret_key
 	export ELEARN_SECRET_KEY="$$(cat instance/secret_key)" ELEARN_SESSION_COOKIE_SECURE=0 && \
 	$(BIN)/elearn db upgrade && \
 	$(BIN)/elearn content import && \
-	$(BIN)/elearn demo && \
+	$(BIN)/elearn demo --base-url http://$(HOST):$(PORT) && \
 	$(BIN)/elearn run --host $(HOST) --port $(PORT)
 
 # The whole test suite, browser tests included (SQLite by default; set ELEARN_DATABASE_URL for PostgreSQL).

@@ -118,12 +118,14 @@ DEMO_COHORT = "デモ：新任職員研修（オンデマンド＋集合研修�
 
 
 @click.command("demo")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="ログイン画面のURLに使うアドレス（make run は HOST と PORT から渡します）")
 @with_appcontext
-def demo() -> None:
+def demo(base_url: str) -> None:
     """Create (or reset) the demo accounts and a demo cohort, and print the login details."""
     from .auth.services import set_password
 
-    click.echo("デモ用アカウント（ログイン: http://127.0.0.1:5000/auth/login）")
+    click.echo(f"デモ用アカウント（ログイン: {base_url.rstrip('/')}/auth/login）")
     users = {}
     for email, role, name, organisation, prefecture in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.email == email))

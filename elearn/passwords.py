@@ -38,8 +38,13 @@ def needs_rehash(password_hash: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _common_passwords() -> frozenset[str]:
-    text = resources.files("elearn").joinpath("data/common_passwords.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+    """The 30,000 most common passwords of zxcvbn's maintained list, plus the ones this site's
+    users would try (data/common_passwords.txt: elearn, hikikomori, sakura …)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    local = resources.files("elearn").joinpath("data/common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"]) | frozenset(
+        line.strip().lower() for line in local.splitlines() if line.strip())
 
 
 def password_problem(password: str, *, email: str = "", min_length: int = 10,

@@ -100,6 +100,16 @@ def test_weak_passwords_refused(client, auth, make_user, password, message):
     assert 'id="new_password-error"' in response.text and 'aria-invalid="true"' in response.text
 
 
+@pytest.mark.parametrize("password", ["4815162342", "1234554321", "q1w2e3r4t5", "michael123!", "Baseball12",
+                                      "hikikomori", "elearning2026"])
+def test_common_passwords_come_from_a_maintained_list(password):
+    """The policy knows tens of thousands of common passwords (zxcvbn's list), not a short list of its own."""
+    from elearn.passwords import _common_passwords, password_problem
+
+    assert len(_common_passwords()) >= 10_000
+    assert "よく使われていて" in (password_problem(password) or "")
+
+
 @pytest.mark.parametrize("password", ["ひきこもり支援の研修を受けています", "研修で学んだことを明日からの支援に生かしたいと思います。" * 8, "長いパスフレーズ with spaces 2026!"])
 def test_long_and_japanese_passwords_accepted(client, auth, make_user, password):
     user = make_user()

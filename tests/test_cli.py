@@ -1,6 +1,9 @@
 """The elearn command line."""
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 from sqlalchemy import select
 
 from elearn.extensions import db
@@ -29,6 +32,16 @@ def test_demo_accounts_can_log_in(runner, auth):
     line = next(l for l in result.output.splitlines() if "learner@example.jp" in l)
     password = line.split("パスワード: ")[1].strip()
     assert auth.login("learner@example.jp", password).status_code == 302
+
+
+def test_demo_prints_the_address_make_run_serves(runner):
+    """``make run PORT=8123`` prints a login URL on port 8123, not 5000."""
+    root = Path(__file__).resolve().parent.parent
+    plan = subprocess.run(["make", "-n", "run", "PORT=8123", "HOST=127.0.0.1"], cwd=root,
+                          capture_output=True, text=True, check=True).stdout
+    demo_line = next(line for line in plan.splitlines() if "elearn demo" in line)
+    assert "--base-url http://127.0.0.1:8123" in demo_line and "--port 8123" in plan
+    assert "http://127.0.0.1:8123/auth/login" in runner.invoke(args=["demo", "--base-url", "http://127.0.0.1:8123"]).output
 
 
 def test_demo_creates_a_cohort_once(app, runner, content):

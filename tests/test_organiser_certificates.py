@@ -157,6 +157,38 @@ def test_certificate_needs_modules_and_attendance(app, client, auth, course):
     assert "発行済み" in client.get(f"/organiser/cohorts/{cohort.id}").text
 
 
+def test_certificate_is_issued_while_others_write(app, client, auth, course, make_user, monkeypatch):
+    """Issuing on first open waits for the write lock: a quiz submission committed between the page's
+    reads and its write no longer makes SQLite refuse it ("database is locked")."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite only: PostgreSQL has no database-wide write lock")
+    import sqlite3
+
+    import elearn.certificates.pages as pages
+
+    _, learner, other, cohort = course
+    _earn(app, learner.id, cohort)
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with app.app_context():
+        quiz_module = db.session.scalar(select(Module.id).where(Module.slug == "t-alpha"))
+    checked = pages.eligibility
+
+    def eligibility_then_someone_submits(*args, **kwargs):
+        result = checked(*args, **kwargs)  # the page now holds a read snapshot
+        with sqlite3.connect(path, timeout=10) as other_connection:  # another worker records a pass
+            other_connection.execute("INSERT INTO progress (user_id, module_id, opened_at, completed_at) "
+                                     "VALUES (?, ?, '2026-09-01 00:00:00', '2026-09-01 00:00:00')",
+                                     (other.id, quiz_module))
+        return result
+
+    monkeypatch.setattr(pages, "eligibility", eligibility_then_someone_submits)
+    auth.login(learner.email)
+    page = client.get(f"/certificates/{cohort.id}")
+    assert page.status_code == 200 and "証明番号" in page.text
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Certificate.id))) == 1
+
+
 def test_verify_shows_only_what_is_printed(app, client, auth, course):
     """/verify/<code> needs no login and shows name, cohort and date, never the email or 所属."""
     organiser, learner, _, cohort = course
