@@ -12,7 +12,6 @@ from sqlalchemy import event, insert, select
 from elearn.extensions import db
 from elearn.models import CaseSheet, Module, Progress, Role, User
 from elearn.organiser.charts import cumulative_line
-from elearn.cohorts.rules import expected_done
 from elearn.cohorts.learner import cohorts_for_learner
 from elearn.dates import today as japan_today
 
@@ -83,15 +82,6 @@ def test_filters(client, dashboard, show, expected):
 ])
 def test_sorting_and_search(client, dashboard, query, expected):
     assert _names(client.get(f"/organiser/cohorts/{dashboard.id}?{query}").text) == expected
-
-
-def test_behind_follows_the_pace_of_the_window():
-    """Nobody is behind before the window; half-way, half the modules are expected; all at the end."""
-    class Window:
-        opens_on, closes_on = date(2026, 7, 1), date(2026, 7, 10)
-    assert expected_done(Window, 4, date(2026, 6, 30)) == 0
-    assert expected_done(Window, 4, date(2026, 7, 5)) == 2
-    assert expected_done(Window, 4, date(2026, 7, 10)) == 4
 
 
 def test_cumulative_line_counts_up():
