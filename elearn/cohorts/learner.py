@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..dates import today
 from ..extensions import db
-from ..models import Cohort, Enrolment, Progress, cohort_modules
-from .rules import current_required_counts, modules_complete
+from ..models import Attendance, Cohort, CohortDay, Enrolment, Progress, cohort_modules
+from .rules import Eligibility, current_required_counts, modules_complete
 
 
 @dataclass
@@ -26,6 +26,7 @@ class LearnerCohort:
     days: list[date]
     required: int
     completed: int
+    attended: int
     today: date
 
     @property
@@ -40,12 +41,18 @@ class LearnerCohort:
 
     @property
     def complete(self) -> bool:
+        """Every required module is done."""
         return modules_complete(self.completed, self.required)
+
+    @property
+    def certificate_ready(self) -> bool:
+        """The 修了証 rule holds: modules done and 出席 on every in-person day."""
+        return Eligibility(self.required, self.completed, len(self.days), self.attended).eligible
 
 
 def cohorts_for_learner(user_id: int) -> list[LearnerCohort]:
     """The learner's active (not archived) cohorts, nearest deadline first, with their required-module
-    counts and how many of those the learner completed (three queries)."""
+    counts, how many of those the learner completed and the days they attended (four queries)."""
     cohorts = list(db.session.scalars(
         select(Cohort).join(Enrolment).where(Enrolment.user_id == user_id, Cohort.archived.is_(False))
         .options(selectinload(Cohort.days)).order_by(Cohort.closes_on, Cohort.id)))
@@ -56,7 +63,13 @@ def cohorts_for_learner(user_id: int) -> list[LearnerCohort]:
     done = dict(db.session.execute(
         counts.join(Progress, Progress.module_id == cohort_modules.c.module_id)
         .where(Progress.user_id == user_id, Progress.completed_at.is_not(None))).all())
+    attended = dict(db.session.execute(
+        select(CohortDay.cohort_id, func.count()).join(Attendance, Attendance.day_id == CohortDay.id)
+        .where(CohortDay.cohort_id.in_([c.id for c in cohorts]), Attendance.user_id == user_id,
+               Attendance.present.is_(True))
+        .group_by(CohortDay.cohort_id)).all())
     now = today()
     return [LearnerCohort(c.id, c.name, c.curriculum_label, c.opens_on, c.closes_on, c.place,
-                          [d.day for d in c.days], required.get(c.id, 0), done.get(c.id, 0), now)
+                          [d.day for d in c.days], required.get(c.id, 0), done.get(c.id, 0), attended.get(c.id, 0),
+                          now)
             for c in cohorts]
