@@ -5,7 +5,7 @@
 For each database: a fresh database is migrated, the shipped content imported and synthetic data
 generated (bench/generate.py); the app is served by gunicorn on 127.0.0.1 (bench/wsgi.py adds the
 floor route) and load comes from this second process (wrk when installed). Targets are reported
-whether met or not.
+whether met or not. The privacy guard's row (bench/guard.py, also runnable alone) needs neither.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.guard import bench_guard  # noqa: E402
 from bench.load import load  # noqa: E402
 
 if __name__ == "__main__":  # one module, whether run as a script or imported by bench/extra.py
@@ -275,10 +276,9 @@ def run(db: str, args, workdir: Path) -> None:
         server.stop()
 
 
-def print_table() -> None:
+def print_table(setup: str = f"gunicorn {WORKERS} sync workers, load from a second process on 127.0.0.1") -> None:
     cpu = platform.processor() or platform.machine()
-    print(f"\nMachine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, "
-          f"gunicorn {WORKERS} sync workers, load from a second process on 127.0.0.1\n")
+    print(f"\nMachine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {setup}\n")
     print("| case | db | result | target | met |")
     print("|---|---|---|---|---|")
     for row in ROWS:
@@ -294,6 +294,7 @@ def main() -> int:
     workdir = ROOT / "instance" / "bench"
     workdir.mkdir(parents=True, exist_ok=True)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    bench_guard()
     for db in databases:
         if db == "postgresql" and not postgres_reachable():
             log("PostgreSQL is not reachable on 127.0.0.1:5432: skipped")

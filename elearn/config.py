@@ -69,6 +69,8 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
     #: Saved board posts (threads, replies and edits together) per user; storage from ELEARN_RATELIMIT_STORAGE_URL.
     BOARD_POST_LIMIT = "5 per minute; 30 per hour"
+    #: Submitted post forms per user, saved or not (each runs the privacy guard), counted on arrival.
+    BOARD_GUARD_LIMIT = "20 per minute; 200 per hour"
     BOARD_REPORT_LIMIT = "10 per hour"
     VERIFY_LIMIT = "30 per minute; 300 per hour"  # /verify/<code>, per IP
     SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)

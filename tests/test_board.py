@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import event, func, select
 
 from elearn import create_app
-from elearn.board import services
+from elearn.board import forms, services
+from elearn.board.privacy import find_identifiers
 from elearn.extensions import db, limiter
 from elearn.models import (BoardAuthorReveal, BoardModerationLog, BoardPost, BoardReaction, BoardReport,
                            BoardThread, Role, User)
@@ -672,6 +673,33 @@ def test_posting_rate_limit(database_url, make_user):
     assert limited_reply.status_code == 429 and "返信も同じ上限です" in limited_reply.text
     with app.app_context():
         assert db.session.scalar(select(func.count(BoardThread.id))) == 2
+        db.session.remove()
+        db.engine.dispose()
+    limiter.reset()
+
+
+def test_unsaved_submissions_have_their_own_limit(database_url, make_user, monkeypatch):
+    """Posts the guard sends back count too: past BOARD_GUARD_LIMIT the guard does not run, the text stays."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
+                      "BOARD_GUARD_LIMIT": "3 per minute"})
+    limiter.reset()
+    guard_runs = []
+    monkeypatch.setattr(forms, "find_identifiers", lambda text: guard_runs.append(text) or find_identifiers(text))
+    client = app.test_client()
+    page = client.get("/auth/login")
+    client.post("/auth/login", data={"email": make_user().email, "password": "とても長い合言葉 correct horse",
+                                     "csrf_token": csrf_from(page.text)})
+    thread_id = new_thread_id(start_thread(client))  # saved posts count as well: 1 of 3
+    shown_again = [start_thread(client, body=f"山田太郎さん（34歳）の件{n}") for n in range(2)]
+    assert [r.status_code for r in shown_again] == [200, 200] and "氏名と年齢" in shown_again[0].text
+    runs = len(guard_runs)
+    limited = start_thread(client, title="四つめ", body="山田太郎さん（34歳）の件、消えてほしくない文章")
+    assert limited.status_code == 429 and len(guard_runs) == runs
+    assert "1分間に3件" in limited.text and "消えてほしくない文章" in limited.text and "四つめ" in limited.text
+    limited_reply = reply(client, thread_id, body="返信も同じ上限です")
+    assert limited_reply.status_code == 429 and "返信も同じ上限です" in limited_reply.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(BoardPost.id))) == 1
         db.session.remove()
         db.engine.dispose()
     limiter.reset()

@@ -1,9 +1,15 @@
 """The privacy guard: what it catches, what it leaves alone, and how it marks what it found."""
 from __future__ import annotations
 
-import pytest
+import html
+import re
+import time
 
-from elearn.board.privacy import Finding, find_identifiers, findings_digest, mark_identifiers, normalise
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from elearn.board.privacy import KINDS, Finding, find_identifiers, findings_digest, mark_identifiers, normalise
 
 
 def kinds(text: str) -> list[tuple[str, str]]:
@@ -148,3 +154,59 @@ def test_digest_changes_with_findings():
 
 def test_empty_and_none():
     assert find_identifiers("") == [] and find_identifiers(None) == []
+
+
+def test_emails_written_back_to_back_are_both_found():
+    """An address glued to the end of another is found on its own, as before the guard was made linear."""
+    assert kinds("a@b.jp_c@d.jp") == [("email", "a@b.jp"), ("email", "_c@d.jp")]
+
+
+def test_long_runs_are_matched_whole():
+    """A pattern starts only where its run starts, and still takes the whole run."""
+    digits = "9" * 4000
+    assert kinds(digits + "号室") == [("address", digits + "号室")]
+    assert kinds("x" * 4000 + "@example.jp") == [("email", "x" * 4000 + "@example.jp")]
+
+
+#: Shapes that cost the quadratic guard seconds: long runs that a pattern starts on and rescans.
+WORST_SHAPES = {
+    "digits": "1" * 10_000,
+    "letters": "a" * 10_000,
+    "address characters": "a." * 5_000,
+    "kanji numerals": "一" * 10_000,
+    "place, then digits": "町" + "1" * 9_999,
+    "丁目, then digits": "1丁目" + "1" * 9_997,
+    "many findings": "1丁目" * 3_333,
+}
+
+
+@pytest.mark.parametrize("text", WORST_SHAPES.values(), ids=WORST_SHAPES)
+def test_guard_is_linear_on_adversarial_text(text):
+    """10,000 characters take milliseconds: the quadratic guard took 0.6–3 s on each shape but the last
+    (whose 3,333 findings keep the marking honest); the bound leaves a wide margin for a busy machine."""
+    def seconds() -> float:
+        started = time.perf_counter()
+        mark_identifiers(text, find_identifiers(text))
+        return time.perf_counter() - started
+
+    assert any(seconds() < 0.25 for _ in range(3))
+
+
+#: Text made of what the patterns look for, so that near-misses and overlaps are common.
+_GUARD_TEXT = st.lists(st.sampled_from([*"0123456789０一二十漢町区丁目番地の号室第人歳（）() 　-ー.@_+aAZ、はさん様〒\n<&",
+                                        "(at)", "(dot)", "山田", "佐藤", "当時"]), max_size=200).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=200), _GUARD_TEXT))
+def test_findings_are_ordered_spans_of_the_text(text):
+    """On any text: no exception, findings in order and apart, each the (stripped) text it points at."""
+    findings = find_identifiers(text)
+    end = 0
+    for finding in findings:
+        assert end <= finding.start < finding.end <= len(text)
+        assert finding.kind in KINDS and finding.text == text[finding.start:finding.end].strip()
+        end = finding.end
+    marked = re.sub(r'<mark class="privacy-mark"><span class="visually-hidden">（[^<]*）</span>|</mark>', "",
+                    str(mark_identifiers(text, findings)))
+    assert html.unescape(marked) == text

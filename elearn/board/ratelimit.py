@@ -32,13 +32,25 @@ def _saved(response) -> bool:
     return response.status_code in (302, 303)
 
 
-post_limit = limiter.shared_limit(lambda: current_app.config["BOARD_POST_LIMIT"], scope="board-post",
-                                  key_func=_user_key, methods=["POST"], deduct_when=_saved)
-report_limit = limiter.shared_limit(lambda: current_app.config["BOARD_REPORT_LIMIT"], scope="board-report",
-                                    key_func=_user_key, methods=["POST"], deduct_when=_saved)
-
-
 def post_limit_message() -> str:
-    """The Japanese explanation shown with a 429."""
+    """The Japanese explanation shown with a 429 from the saved-post limit."""
     return (f"短い時間に続けて投稿されたため、いまは投稿できません（投稿は{limit_in_japanese(current_app.config['BOARD_POST_LIMIT'])}"
             "までです）。書いた文章はこのページに残っています。少し時間をおいてから、もう一度送信してください。")
+
+
+def guard_limit_message() -> str:
+    """The Japanese explanation shown with a 429 from the submission limit."""
+    return (f"短い時間に続けて送信されたため、いまは送信できません（確認のための送信も含めて"
+            f"{limit_in_japanese(current_app.config['BOARD_GUARD_LIMIT'])}までです）。"
+            "書いた文章はこのページに残っています。少し時間をおいてから、もう一度送信してください。")
+
+
+post_limit = limiter.shared_limit(lambda: current_app.config["BOARD_POST_LIMIT"], scope="board-post",
+                                  key_func=_user_key, methods=["POST"], deduct_when=_saved,
+                                  error_message=post_limit_message)
+#: Every submitted post form counts, saved or not, when it arrives: the privacy guard never runs past
+#: the limit, and simultaneous submissions cannot all pass a check that is only counted afterwards.
+guard_limit = limiter.shared_limit(lambda: current_app.config["BOARD_GUARD_LIMIT"], scope="board-guard",
+                                   key_func=_user_key, methods=["POST"], error_message=guard_limit_message)
+report_limit = limiter.shared_limit(lambda: current_app.config["BOARD_REPORT_LIMIT"], scope="board-report",
+                                    key_func=_user_key, methods=["POST"], deduct_when=_saved)

@@ -19,7 +19,7 @@ from .categories import categories
 from .display import display_names, named_author_ids, post_view, thread_header
 from .forms import EditPostForm, EditThreadForm, ReplyForm, ReportForm, ThreadForm, clean_line
 from .moderation import open_report_count
-from .ratelimit import post_limit, post_limit_message, report_limit
+from .ratelimit import guard_limit, post_limit, report_limit
 from .services import (SEARCH_MAX_LENGTH, add_reply, create_thread, delete_post, edit_post, get_post, get_thread,
                        last_page, list_threads, page_of, report_post, thread_page, toggle_reaction)
 
@@ -66,6 +66,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @post_limit
+@guard_limit
 def new_thread():
     """Start a thread; the privacy guard runs before anything is saved."""
     form = ThreadForm()
@@ -103,6 +104,7 @@ def thread(thread_id: int):
 @bp.post(f"/<{ID}:thread_id>/reply")
 @login_required
 @post_limit
+@guard_limit
 def reply(thread_id: int):
     """Reply to a thread (not when it is locked or hidden)."""
     thread = get_thread(thread_id)
@@ -122,6 +124,7 @@ def reply(thread_id: int):
 @bp.route(f"/posts/<{ID}:post_id>/edit", methods=["GET", "POST"])
 @login_required
 @post_limit
+@guard_limit
 def edit(post_id: int):
     """Edit one's own post (the title too for an opening post); marked 編集済み."""
     post = _readable_post(post_id, can_edit_post)
@@ -184,8 +187,8 @@ def report(post_id: int):
 
 @bp.errorhandler(429)
 def too_many_posts(error):
-    """The Japanese 429: a posting form comes back with what was written, so nothing is lost."""
-    message = post_limit_message()
+    """The Japanese 429: a posting form comes back with what was written and the limit's own message."""
+    message = error.description
     try:
         if request.endpoint == "board.new_thread":
             return render_template("board/new.html", form=ThreadForm(), limited_message=message), 429
