@@ -34,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _check_secret_key(app)
 
-    from . import cli, database, errors, filters, permissions, security
+    from . import cli, database, errors, filters, permissions, security, security_events
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     database.init_app(app)
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     _init_login(app, login_manager)
     security.init_app(app)
+    security_events.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
     permissions.init_app(app)

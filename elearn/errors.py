@@ -5,6 +5,8 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import security_events
+
 MESSAGES = {
     400: ("リクエストを処理できませんでした", "送信内容に問題がありました。前のページに戻って、もう一度お試しください。"),
     403: ("このページを見る権限がありません", "権限が必要な場合は、研修担当者または管理者にお問い合わせください。"),
@@ -23,6 +25,8 @@ def render_error(code: int, detail: str | None = None):
 
 
 def _handle_http(error: HTTPException):
+    if error.code in (401, 403):
+        security_events.access_denied(error.code)
     return render_error(error.code or 500)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import security_events
 from ..auth.links import issued_link_page
 from ..auth.services import end_all_sessions
 from ..extensions import db
@@ -45,6 +46,7 @@ def change_role(user_id: int):
     else:
         user.role = Role(form.role.data).value
         db.session.commit()
+        security_events.record("role_changed", target=user.id, new_role=user.role)
         flash(f"{user.display_name} さんの役割を「{Role(user.role).label}」にしました。", "success")
     return redirect(_back())
 
@@ -63,6 +65,7 @@ def toggle_active(user_id: int):
     if not user.active:
         end_all_sessions(user)
     db.session.commit()
+    security_events.record("account_reactivated" if user.active else "account_deactivated", target=user.id)
     flash(f"{user.display_name} さんのアカウントを{'再開' if user.active else '停止'}しました。", "success")
     return redirect(_back())
 

@@ -7,6 +7,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from .. import security_events
+from ..errors import render_error
 from ..extensions import db, limiter
 from ..forms import EmptyForm, normalise_email
 from ..models import User, utcnow
@@ -48,6 +50,7 @@ def login():
         user = db.session.scalar(select(User).where(User.email == normalise_email(form.email.data)))
         password_ok = verify_password(user.password_hash if user else None, form.password.data)
         if user is None or not password_ok or not user.active:
+            security_events.login_failed(user.id if user else None)
             form.password.errors.append(LOGIN_FAILED)
         else:
             if needs_rehash(user.password_hash):
@@ -60,6 +63,15 @@ def login():
             login_user(user)
             return redirect(safe_next(form.next.data) or url_for("home.dashboard"))
     return render_template("auth/login.html", form=form), 200
+
+
+@bp.errorhandler(429)
+def too_many_logins(error):
+    """Over a login limit: logged as a lockout of the account (by id) or the address."""
+    if request.endpoint == "auth.login":
+        user_id = db.session.scalar(select(User.id).where(User.email == normalise_email(request.form.get("email"))))
+        security_events.login_locked(user_id)
+    return render_error(429)
 
 
 @bp.post("/logout")

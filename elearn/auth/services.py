@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, select
 
+from .. import security_events
 from ..extensions import db
 from ..models import SetPasswordLink, User, UserSession, utcnow
 from ..passwords import hash_password
@@ -68,6 +69,7 @@ def issue_set_password_link(user: User, issued_by: User | None) -> str:
     db.session.add(SetPasswordLink(token_hash=token_digest(token), user=user,
                                    created_by_id=issued_by.id if issued_by else None,
                                    created_at=now, expires_at=now + lifetime))
+    security_events.record("set_password_link_issued", target=user.id)
     return token
 
 
@@ -89,4 +91,5 @@ def use_set_password_link(link: SetPasswordLink, password: str) -> bool:
     if claimed != 1:
         return False
     set_password(link.user, password)
+    security_events.record("password_set_by_link", account=link.user_id, link=link.id)
     return True
