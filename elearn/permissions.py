@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import and_, exists, false, select, true
 
 from .extensions import db
-from .models import BoardPost, BoardThread, Cohort, Enrolment, Role, User, cohort_organisers
+from .models import BoardPost, BoardThread, CaseSheet, Cohort, Enrolment, Role, User, cohort_organisers
 
 
 def is_admin(user: User) -> bool:
@@ -31,27 +31,21 @@ def is_organiser_of(user: User, cohort: Cohort) -> bool:
         cohort_organisers.c.cohort_id == cohort.id, cohort_organisers.c.user_id == user.id))))
 
 
-def organises_participant(actor: User, target: User) -> bool:
-    """True when ``target`` is enrolled in a cohort assigned to ``actor``."""
-    return bool(db.session.scalar(select(exists().where(
-        Enrolment.user_id == target.id,
-        Enrolment.cohort_id == cohort_organisers.c.cohort_id,
-        cohort_organisers.c.user_id == actor.id))))
-
-
 def link_targets(actor: User):
     """An SQL condition on :class:`User`: the accounts ``actor`` may issue set-password links for.
 
-    Admins for anyone; organisers for learners enrolled in one of their cohorts. The one home of the
-    rule: :func:`can_issue_link_for`, the participants page and the links CSV all use it.
+    Admins for anyone (every link is logged). An organiser only for learner accounts that have never
+    had a password and were created by a roster import or the participant form of one of *their*
+    cohorts: enrolling an existing account into a cohort gives its organisers no power over it. The
+    one home of the rule: :func:`can_issue_link_for`, the participants page and the links CSV use it.
     """
     if is_admin(actor):
         return true()
     if not is_organiser(actor):
         return false()
-    return and_(User.role == Role.LEARNER.value, exists().where(
-        Enrolment.user_id == User.id, Enrolment.cohort_id == cohort_organisers.c.cohort_id,
-        cohort_organisers.c.user_id == actor.id))
+    return and_(User.role == Role.LEARNER.value, User.password_hash.is_(None),
+                User.created_for_cohort_id.in_(
+                    select(cohort_organisers.c.cohort_id).where(cohort_organisers.c.user_id == actor.id)))
 
 
 def can_issue_link_for(actor: User, target: User) -> bool:
@@ -71,16 +65,32 @@ def can_view_certificate(user: User, cohort: Cohort, holder: User) -> bool:
     return user.is_authenticated and (user.id == holder.id or is_organiser_of(user, cohort))
 
 
-def can_view_sheet(user: User, sheet) -> bool:
-    """A 事例検討シート is private to its author; once shared, the organisers of the author's cohorts
-    (and admins) may read it too. Withdrawing the share withdraws their access."""
+def sheet_shared_with_enrolment():
+    """An SQL condition on a :class:`CaseSheet` and an :class:`Enrolment` of its author: the sheet is
+    shared with that cohort's organisers.
+
+    A sheet is shared with the organisers of the cohorts its author was in when sharing it (sharing
+    again includes later ones); enrolling someone into a cohort does not open their earlier sheets
+    to its organisers.
+    """
+    return and_(CaseSheet.user_id == Enrolment.user_id, CaseSheet.shared_at.is_not(None),
+                CaseSheet.shared_at >= Enrolment.enrolled_at)
+
+
+def can_view_sheet(user: User, sheet: CaseSheet) -> bool:
+    """A 事例検討シート is private to its author; once shared, admins and the organisers it is shared
+    with (:func:`sheet_shared_with_enrolment`) may read it too. Withdrawing the share withdraws their access."""
     if not user.is_authenticated:
         return False
     if sheet.user_id == user.id:
         return True
     if sheet.shared_at is None:
         return False
-    return is_admin(user) or (is_organiser(user) and organises_participant(user, sheet.user))
+    if is_admin(user):
+        return True
+    return is_organiser(user) and bool(db.session.scalar(select(exists().where(
+        CaseSheet.id == sheet.id, sheet_shared_with_enrolment(),
+        Enrolment.cohort_id == cohort_organisers.c.cohort_id, cohort_organisers.c.user_id == user.id))))
 
 
 def can_moderate(user: User) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, insert, select
 
 from elearn.extensions import db
-from elearn.models import CaseSheet, Module, Progress, Role, User
+from elearn.models import CaseSheet, Module, Progress, Role, User, utcnow
 from elearn.organiser.charts import cumulative_line
 from elearn.cohorts.learner import cohorts_for_learner
 from elearn.dates import today as japan_today
@@ -168,8 +168,8 @@ def test_shared_case_sheets_appear_for_the_cohort_only(app, client, make_user, m
     with app.app_context():
         case_id = db.session.scalar(select(Module.id).where(Module.slug == "t-case"))
         db.session.add_all([
-            CaseSheet(user_id=member.id, module_id=case_id, issues="<b>家族だけが相談</b>", shared_at=NOW),
-            CaseSheet(user_id=outsider.id, module_id=case_id, issues="外部の共有", shared_at=NOW)])
+            CaseSheet(user_id=member.id, module_id=case_id, issues="<b>家族だけが相談</b>", shared_at=utcnow()),
+            CaseSheet(user_id=outsider.id, module_id=case_id, issues="外部の共有", shared_at=utcnow())])
         db.session.commit()
     auth.login(organiser.email)
     html = client.get(f"/organiser/cohorts/{cohort.id}").text

@@ -18,6 +18,7 @@ from ..dates import local_date, today
 from ..extensions import db
 from ..models import (Attendance, CaseSheet, Certificate, Cohort, CohortDay, Enrolment, Module, Progress,
                       ProgressStatus, User)
+from ..permissions import sheet_shared_with_enrolment
 from ..queries import Page, paginate, person_matches
 
 FILTERS = {"all": "全員", "behind": "遅れている人", "incomplete": "未完了", "complete": "完了", "never": "未ログイン"}
@@ -253,7 +254,7 @@ def _fill_page(cohort: Cohort, participants: list[ParticipantRow], module_ids: l
 def shared_sheets(cohort: Cohort, page: int = 1, per_page: int = 10) -> Page:
     """事例検討シート that the cohort's participants shared with organisers, newest first."""
     statement = (select(CaseSheet, User.display_name, User.organisation, Module.title)
-                 .join(Enrolment, and_(Enrolment.user_id == CaseSheet.user_id, Enrolment.cohort_id == cohort.id))
+                 .join(Enrolment, and_(sheet_shared_with_enrolment(), Enrolment.cohort_id == cohort.id))
                  .join(User, User.id == CaseSheet.user_id).join(Module, Module.id == CaseSheet.module_id)
                  .where(CaseSheet.shared_at.is_not(None), Module.kind == "case")
                  .order_by(CaseSheet.shared_at.desc(), CaseSheet.id.desc()))
