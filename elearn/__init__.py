@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     os.makedirs(app.instance_path, exist_ok=True)
     _check_secret_key(app)
+    _check_hosts(app)
 
     from . import cli, database, errors, filters, permissions, security, security_events
     from .extensions import csrf, db, limiter, login_manager, migrate
@@ -72,6 +73,18 @@ def _check_secret_key(app: Flask) -> None:
             "  export ELEARN_SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\"\n"
             "ELEARN_SECRET_KEY に32文字以上のランダムな値を設定してください。"
         )
+
+
+def _check_hosts(app: Flask) -> None:
+    """Answer only the configured host names, and say at start when links cannot be issued."""
+    from .urls import allowed_hosts
+
+    app.config["BASE_URL"] = (app.config.get("BASE_URL") or "").rstrip("/")
+    hosts = allowed_hosts(app)
+    if hosts:
+        app.config["TRUSTED_HOSTS"] = hosts  # any other Host header is answered 400
+    if not app.config["BASE_URL"] and not (app.debug or app.testing or app.config.get("MAINTENANCE_COMMAND")):
+        app.logger.warning("ELEARN_BASE_URL is not set: set-password links cannot be issued until it is.")
 
 
 def _init_login(app: Flask, login_manager) -> None:

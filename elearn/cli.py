@@ -81,7 +81,7 @@ def create_user(email: str, role: Role, name: str, organisation: str = "", prefe
 @click.option("--organisation", default="", help="所属")
 @click.option("--prefecture", default="", help="都道府県")
 @click.option("--password", is_flag=True, help="パスワードをここで入力する（省略時は設定用リンクを発行）")
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="リンクに使うURL")
+@click.option("--base-url", default=None, help="リンクに使うURL（既定: ELEARN_BASE_URL、なければ http://127.0.0.1:5000）")
 def user_create(email, role, name, organisation, prefecture, password, base_url) -> None:
     """Create an account; print a one-time set-password link unless --password is given."""
     from .auth.services import issue_set_password_link
@@ -102,6 +102,7 @@ def user_create(email, role, name, organisation, prefecture, password, base_url)
     message = f"作成しました: {email}（{Role(role).label}）"
     if not password:
         token = issue_set_password_link(user, None)
+        base_url = base_url or current_app.config["BASE_URL"] or "http://127.0.0.1:5000"
         message += f"\nパスワード設定用リンク（1回限り）: {base_url.rstrip('/')}/auth/set-password/{token}"
     db.session.commit()
     click.echo(message)

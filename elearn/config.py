@@ -39,6 +39,8 @@ def from_environment(instance_path: str) -> dict:
         "CONTENT_CACHE_SECONDS": _env_int("ELEARN_CONTENT_CACHE_SECONDS"),
         "DASHBOARD_CACHE_SECONDS": _env_int("ELEARN_DASHBOARD_CACHE_SECONDS"),
         "TRUSTED_PROXIES": _env_int("ELEARN_TRUSTED_PROXIES"),
+        "BASE_URL": os.environ.get("ELEARN_BASE_URL"),
+        "ALLOWED_HOSTS": os.environ.get("ELEARN_ALLOWED_HOSTS"),
     }
     if os.environ.get("ELEARN_SESSION_COOKIE_SECURE"):
         optional["SESSION_COOKIE_SECURE"] = _env_bool("ELEARN_SESSION_COOKIE_SECURE", True)
@@ -77,6 +79,11 @@ class Config:
     CONTENT_CACHE_SECONDS = 30  # how stale a worker's content snapshot may get after an import
     DASHBOARD_CACHE_SECONDS = 60  # how long a worker reuses a cohort's completion summary
     TRUSTED_PROXIES = 0  # reverse proxies in front of the app whose X-Forwarded-* headers to trust
+    #: The site's address as people reach it (https://elearn.example.jp); every absolute link is built
+    #: from it, never from the request's Host header. Required outside debug to issue links.
+    BASE_URL = ""
+    #: Host names the app answers (comma-separated or a list); others get 400. Default: BASE_URL's host.
+    ALLOWED_HOSTS = ""
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_MAX_LENGTH = 1024
 

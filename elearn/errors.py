@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from . import security_events
+from .urls import BaseUrlMissing
 
 MESSAGES = {
     400: ("リクエストを処理できませんでした", "送信内容に問題がありました。前のページに戻って、もう一度お試しください。"),
@@ -14,6 +15,7 @@ MESSAGES = {
     405: ("この操作はできません", "ページを開き直して、もう一度お試しください。"),
     413: ("送信されたデータが大きすぎます", "ファイルや文章を小さくしてから、もう一度送信してください。"),
     429: ("短時間に操作が集中しました", "しばらく時間をおいてから、もう一度お試しください。"),
+    503: ("いまはこの操作ができません", "時間をおいてもう一度お試しください。続く場合は管理者にお知らせください。"),
     500: ("システムでエラーが発生しました", "ご不便をおかけしています。時間をおいてもう一度お試しください。続く場合は管理者にお知らせください。"),
 }
 
@@ -41,7 +43,23 @@ def _handle_unexpected(error: Exception):
     return render_error(500)
 
 
+def _handle_untrusted_host(error: SecurityError):
+    """A Host header not in ELEARN_ALLOWED_HOSTS: no page (it would link to that host), just the reason."""
+    return "このアドレスではサービスを提供していません。(400 Bad Request: unknown host)", 400, {
+        "Content-Type": "text/plain; charset=utf-8"}
+
+
+def _handle_base_url_missing(error: BaseUrlMissing):
+    from .extensions import db
+
+    db.session.rollback()  # nothing half-issued stays behind
+    return render_error(503, "サイトのアドレス（ELEARN_BASE_URL）が設定されていないため、リンクを作成できません。"
+                             "システム管理者に設定を依頼してください。")
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(BaseUrlMissing, _handle_base_url_missing)
+    app.register_error_handler(SecurityError, _handle_untrusted_host)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(InternalServerError, _handle_unexpected)

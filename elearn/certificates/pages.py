@@ -1,7 +1,7 @@
 """The printable 修了証, or what is still missing, for its holder and the cohort's organisers."""
 from __future__ import annotations
 
-from flask import abort, render_template, url_for
+from flask import abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,6 +11,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Cohort, Enrolment, User
 from ..permissions import can_view_certificate
+from ..urls import external_url
 
 
 def certificate_page(cohort: Cohort, holder: User, back_url: str):
@@ -36,4 +37,4 @@ def certificate_page(cohort: Cohort, holder: User, back_url: str):
     code = format_code(certificate.code)
     return render_template("certificates/certificate.html", cohort=cohort, certificate=certificate,
                            code=code, back_url=back_url,
-                           verify_url=url_for("certificates.verify", code=code, _external=True))
+                           verify_url=external_url("certificates.verify", code=code))
