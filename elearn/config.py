@@ -50,7 +50,9 @@ class Config:
     """Defaults shared by every environment; overridden by the environment and by ``config``."""
 
     SECRET_KEY = ""
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's error (and so the log) never shows the values, which
+    # hold what people wrote (sheets, posts, reports).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     SESSION_COOKIE_SECURE = True
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # bytes; larger requests get 413
     RATELIMIT_STORAGE_URI = "memory://"
