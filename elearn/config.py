@@ -42,6 +42,8 @@ def from_environment(instance_path: str) -> dict:
     }
     if os.environ.get("ELEARN_SESSION_COOKIE_SECURE"):
         optional["SESSION_COOKIE_SECURE"] = _env_bool("ELEARN_SESSION_COOKIE_SECURE", True)
+    if os.environ.get("ELEARN_HSTS_INCLUDE_SUBDOMAINS"):
+        optional["HSTS_INCLUDE_SUBDOMAINS"] = _env_bool("ELEARN_HSTS_INCLUDE_SUBDOMAINS", False)
     settings.update({key: value for key, value in optional.items() if value not in (None, "")})
     return settings
 
@@ -55,6 +57,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     SESSION_COOKIE_SECURE = True
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # bytes; larger requests get 413
+    HSTS_MAX_AGE = 31536000  # a year; Strict-Transport-Security goes on https responses only
+    HSTS_INCLUDE_SUBDOMAINS = False
     RATELIMIT_STORAGE_URI = "memory://"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

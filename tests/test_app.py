@@ -160,3 +160,33 @@ def test_database_errors_hide_parameters(app, make_user, content):
             db.session.commit()
         db.session.rollback()
     assert "INSERT INTO case_sheets" in str(raised.value) and SHEET_SECRET not in str(raised.value)
+
+
+def _production_like(database_url, **settings):
+    """Secure cookies and one trusted reverse proxy, as in the README's production line."""
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SESSION_COOKIE_SECURE": True,
+                       "TRUSTED_PROXIES": 1, **settings})
+
+
+def test_hsts_over_https_behind_the_proxy(database_url):
+    client = _production_like(database_url).test_client()
+    for url in ("/auth/login", "/healthz", "/no-such-page"):
+        response = client.get(url, headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000", url
+
+
+def test_hsts_include_subdomains_is_a_setting(database_url, monkeypatch):
+    monkeypatch.setenv("ELEARN_HSTS_INCLUDE_SUBDOMAINS", "1")
+    response = _production_like(database_url).test_client().get(
+        "/auth/login", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_no_hsts_on_plain_http(database_url):
+    """Plain http, and an X-Forwarded-Proto nobody said to trust, get no HSTS."""
+    client = _production_like(database_url).test_client()
+    assert "Strict-Transport-Security" not in client.get("/auth/login").headers
+    untrusted = _production_like(database_url, TRUSTED_PROXIES=0).test_client()
+    assert "Strict-Transport-Security" not in untrusted.get(
+        "/auth/login", headers={"X-Forwarded-Proto": "https"}).headers
+    assert "Strict-Transport-Security" in untrusted.get("/auth/login", base_url="https://localhost").headers
