@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import PLACEHOLDER_SECRETS, Config, TestingConfig, from_environment
+from .inputs import CleanRequest
 
 __all__ = ["create_app"]
 
@@ -22,7 +23,10 @@ class InsecureConfigError(RuntimeError):
 
 
 class ElearnFlask(Flask):
-    """Flask whose error log quotes nothing people wrote (:func:`.errors.log_exception`)."""
+    """Flask whose requests are bounded and cleaned (:mod:`.inputs`) and whose error log quotes
+    nothing people wrote (:func:`.errors.log_exception`)."""
+
+    request_class = CleanRequest
 
     def log_exception(self, exc_info) -> None:
         from .errors import log_exception

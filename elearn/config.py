@@ -39,6 +39,7 @@ def from_environment(instance_path: str) -> dict:
         "CONTENT_CACHE_SECONDS": _env_int("ELEARN_CONTENT_CACHE_SECONDS"),
         "DASHBOARD_CACHE_SECONDS": _env_int("ELEARN_DASHBOARD_CACHE_SECONDS"),
         "TRUSTED_PROXIES": _env_int("ELEARN_TRUSTED_PROXIES"),
+        "MAX_FORM_FIELDS": _env_int("ELEARN_MAX_FORM_FIELDS"),
     }
     if os.environ.get("ELEARN_SESSION_COOKIE_SECURE"):
         optional["SESSION_COOKIE_SECURE"] = _env_bool("ELEARN_SESSION_COOKIE_SECURE", True)
@@ -57,6 +58,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     SESSION_COOKIE_SECURE = True
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # bytes; larger requests get 413
+    #: Fields a form may send, urlencoded or multipart (413 past it); attendance posts up to 2,000 ids.
+    MAX_FORM_FIELDS = 2500
     HSTS_MAX_AGE = 31536000  # a year; Strict-Transport-Security goes on https responses only
     HSTS_INCLUDE_SUBDOMAINS = False
     RATELIMIT_STORAGE_URI = "memory://"

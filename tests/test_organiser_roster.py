@@ -289,3 +289,10 @@ def test_text_posted_as_file_field_is_not_a_crash(client, organiser_and_cohort):
     response = client.post(url, data={"csrf_token": csrf_from(client.get(url).text), "file": "not a file",
                                       "text": "青木,a@example.jp,センター,沖縄県\n"})
     assert response.status_code == 302
+
+
+def test_control_characters_in_cells_are_dropped():
+    """A NUL or escape in an uploaded cell is removed like in any form; tabs and line breaks become a space."""
+    row, = parse_roster(HEADER + '山田\x00花子,ha\x1bnako@example.jp,"セン\tター\n本部",東京都\x7f\r\n')
+    assert (row.name, row.email, row.organisation, row.prefecture, row.problems) == \
+        ("山田花子", "hanako@example.jp", "セン ター 本部", "東京都", [])

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..inputs import strip_control_characters
+
 PREFECTURES = (
     "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
     "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
@@ -74,9 +76,9 @@ def decode_roster(data: bytes) -> tuple[str, str]:
 
 
 def clean(value: str) -> str:
-    """NFKC (full-width letters and digits, half-width kana), no control characters, one space
-    between words, trimmed."""
-    text = unicodedata.normalize("NFKC", value or "")
+    """NFKC (full-width letters and digits, half-width kana), no control characters (removed as from
+    every request; tabs, line breaks and C1 controls become a space), one space between words, trimmed."""
+    text = strip_control_characters(unicodedata.normalize("NFKC", value or ""))
     text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
     return re.sub(r"\s+", " ", text).strip()
 
