@@ -63,6 +63,11 @@ class Config:
     HSTS_MAX_AGE = 31536000  # a year; Strict-Transport-Security goes on https responses only
     HSTS_INCLUDE_SUBDOMAINS = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # When the store (Redis) does not answer, limits are counted in memory per process until it answers
+    # again, with a warning in the log and on /healthz: a request never fails because of the store.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}  # a silent Redis fails fast
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "elearn_session"
