@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import PLACEHOLDER_SECRETS, Config, TestingConfig, from_environment
+from .inputs import CleanRequest
 
 __all__ = ["create_app"]
 
@@ -21,9 +22,21 @@ class InsecureConfigError(RuntimeError):
     """Raised when the app would start in production without a real secret key."""
 
 
+class ElearnFlask(Flask):
+    """Flask whose requests are bounded and cleaned (:mod:`.inputs`) and whose error log quotes
+    nothing people wrote (:func:`.errors.log_exception`)."""
+
+    request_class = CleanRequest
+
+    def log_exception(self, exc_info) -> None:
+        from .errors import log_exception
+
+        log_exception(self, exc_info)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the app. ``config`` overrides everything else (used by tests)."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = ElearnFlask(__name__, instance_relative_config=True)
     app.config.from_object(Config)
     if config and config.get("TESTING"):
         app.config.from_object(TestingConfig)

@@ -41,9 +41,12 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": _env_int("ELEARN_TRUSTED_PROXIES"),
         "BASE_URL": os.environ.get("ELEARN_BASE_URL"),
         "ALLOWED_HOSTS": os.environ.get("ELEARN_ALLOWED_HOSTS"),
+        "MAX_FORM_FIELDS": _env_int("ELEARN_MAX_FORM_FIELDS"),
     }
     if os.environ.get("ELEARN_SESSION_COOKIE_SECURE"):
         optional["SESSION_COOKIE_SECURE"] = _env_bool("ELEARN_SESSION_COOKIE_SECURE", True)
+    if os.environ.get("ELEARN_HSTS_INCLUDE_SUBDOMAINS"):
+        optional["HSTS_INCLUDE_SUBDOMAINS"] = _env_bool("ELEARN_HSTS_INCLUDE_SUBDOMAINS", False)
     settings.update({key: value for key, value in optional.items() if value not in (None, "")})
     return settings
 
@@ -52,10 +55,21 @@ class Config:
     """Defaults shared by every environment; overridden by the environment and by ``config``."""
 
     SECRET_KEY = ""
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's error (and so the log) never shows the values, which
+    # hold what people wrote (sheets, posts, reports).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     SESSION_COOKIE_SECURE = True
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # bytes; larger requests get 413
+    #: Fields a form may send, urlencoded or multipart (413 past it); attendance posts up to 2,000 ids.
+    MAX_FORM_FIELDS = 2500
+    HSTS_MAX_AGE = 31536000  # a year; Strict-Transport-Security goes on https responses only
+    HSTS_INCLUDE_SUBDOMAINS = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # When the store (Redis) does not answer, limits are counted in memory per process until it answers
+    # again, with a warning in the log and on /healthz: a request never fails because of the store.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}  # a silent Redis fails fast
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "elearn_session"

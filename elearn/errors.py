@@ -1,8 +1,11 @@
-"""Japanese error pages; never a traceback."""
+"""Japanese error pages; never a traceback. The error log quotes nothing people wrote."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+import traceback
+
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from . import security_events
@@ -55,6 +58,27 @@ def _handle_base_url_missing(error: BaseUrlMissing):
     db.session.rollback()  # nothing half-issued stays behind
     return render_error(503, "サイトのアドレス（ELEARN_BASE_URL）が設定されていないため、リンクを作成できません。"
                              "システム管理者に設定を依頼してください。")
+
+
+def log_exception(app: Flask, exc_info) -> None:
+    """Log an unexpected error; a database error without the database's message.
+
+    The statement's parameters are hidden by the engine (``hide_parameters``), but PostgreSQL's
+    message can quote the failing row ("DETAIL: Failing row contains (…)"), so only its error class,
+    SQLSTATE and the names of the constraint, table and column are logged, with the stack.
+    """
+    error = exc_info[1]
+    if not isinstance(error, DBAPIError):
+        Flask.log_exception(app, exc_info)
+        return
+    diag = getattr(error.orig, "diag", None)
+    facts = {"sqlstate": getattr(diag, "sqlstate", None) or getattr(error.orig, "sqlite_errorname", None),
+             "constraint": getattr(diag, "constraint_name", None), "table": getattr(diag, "table_name", None),
+             "column": getattr(diag, "column_name", None)}
+    described = ", ".join([type(error.orig).__name__] + [f"{name} {value}" for name, value in facts.items() if value])
+    app.logger.error("Exception on %s [%s]: %s (%s)\n[SQL: %s]\nTraceback (most recent call last):\n%s",
+                     request.path, request.method, type(error).__name__, described, error.statement,
+                     "".join(traceback.format_tb(exc_info[2])).rstrip())
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Flask extensions, created once here and bound to an app in :func:`elearn.create_app`."""
 from __future__ import annotations
 
+import logging
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -30,3 +32,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+# Its warnings (the store does not answer, limits counted in memory) go to the app's log; its own logger
+# has only a NullHandler, so without a logging configuration (gunicorn sets none) they reach no log.
+limiter.logger = logging.getLogger("elearn.ratelimit")

@@ -1,7 +1,7 @@
-"""Security headers on every response."""
+"""Security headers on every response (HSTS on https ones)."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -25,6 +25,11 @@ def _set_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:  # behind a proxy: X-Forwarded-Proto, trusted through ELEARN_TRUSTED_PROXIES
+        hsts = f"max-age={current_app.config['HSTS_MAX_AGE']}"
+        if current_app.config["HSTS_INCLUDE_SUBDOMAINS"]:
+            hsts += "; includeSubDomains"
+        headers.setdefault("Strict-Transport-Security", hsts)
     if request.endpoint != "static" and current_user.is_authenticated:
         # Pages about learners and their difficulties stay out of shared and proxy caches.
         headers["Cache-Control"] = "no-store"

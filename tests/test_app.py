@@ -100,3 +100,93 @@ def test_trusted_proxy_supplies_the_client_address(database_url):
         codes.append(client.post("/auth/login", headers={"X-Forwarded-For": client_ip}, data={
             "email": "x@example.jp", "password": "wrong password", "csrf_token": csrf_from(page.text)}).status_code)
     assert codes == [200, 200, 429]
+
+
+SHEET_SECRET = "母親に知られたくない相談内容-7Q"
+
+
+def _break_the_save(monkeypatch, how: str):
+    """Make the real sheet save fail in the database with the sheet's text in the statement."""
+    from elearn.cases import routes, services
+
+    def save_sheet(user_id, case, values):
+        if how == "foreign key":
+            return services.save_sheet(2**31 - 1, case, values)  # no such user
+        sheet = services.save_sheet(user_id, case, values)
+        sheet.module_id = None  # PostgreSQL: "DETAIL: Failing row contains (…, <the sheet's text>, …)"
+        return sheet
+
+    monkeypatch.setattr(routes, "save_sheet", save_sheet)
+
+
+def _logged(records) -> str:
+    import logging
+
+    formatter = logging.Formatter()
+    return "\n".join(formatter.format(record) for record in records)
+
+
+@pytest.mark.parametrize("how", ["foreign key", "not null"])
+def test_failed_save_logs_no_sheet_text(app, client, auth, make_user, content, monkeypatch, caplog, how):
+    """A database error while saving a 事例検討シート is logged (with the statement) but without the text."""
+    from tests.conftest import csrf_from
+
+    auth.login(make_user().email)
+    _break_the_save(monkeypatch, how)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    token = csrf_from(client.get("/cases/t-case").text)
+    with caplog.at_level("DEBUG"):
+        response = client.post("/cases/t-case/sheet", data={"csrf_token": token, "issues": SHEET_SECRET})
+    assert response.status_code == 500 and "システムでエラーが発生しました" in response.text
+    log = _logged(caplog.records)
+    assert SHEET_SECRET not in log
+    assert "Exception on /cases/t-case/sheet [POST]: IntegrityError" in log and "INSERT INTO case_sheets" in log
+
+
+def test_database_errors_hide_parameters(app, make_user, content):
+    """The engine leaves parameters out of its errors, so no handler or log can print them."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from elearn.cases.services import save_sheet
+    from elearn.extensions import db
+    from elearn.models import Module
+
+    make_user()
+    with app.app_context():
+        case = db.session.scalar(select(Module).where(Module.slug == "t-case"))
+        save_sheet(2**31 - 1, case, {"issues": SHEET_SECRET})
+        with pytest.raises(IntegrityError) as raised:
+            db.session.commit()
+        db.session.rollback()
+    assert "INSERT INTO case_sheets" in str(raised.value) and SHEET_SECRET not in str(raised.value)
+
+
+def _production_like(database_url, **settings):
+    """Secure cookies and one trusted reverse proxy, as in the README's production line."""
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SESSION_COOKIE_SECURE": True,
+                       "TRUSTED_PROXIES": 1, **settings})
+
+
+def test_hsts_over_https_behind_the_proxy(database_url):
+    client = _production_like(database_url).test_client()
+    for url in ("/auth/login", "/healthz", "/no-such-page"):
+        response = client.get(url, headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000", url
+
+
+def test_hsts_include_subdomains_is_a_setting(database_url, monkeypatch):
+    monkeypatch.setenv("ELEARN_HSTS_INCLUDE_SUBDOMAINS", "1")
+    response = _production_like(database_url).test_client().get(
+        "/auth/login", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_no_hsts_on_plain_http(database_url):
+    """Plain http, and an X-Forwarded-Proto nobody said to trust, get no HSTS."""
+    client = _production_like(database_url).test_client()
+    assert "Strict-Transport-Security" not in client.get("/auth/login").headers
+    untrusted = _production_like(database_url, TRUSTED_PROXIES=0).test_client()
+    assert "Strict-Transport-Security" not in untrusted.get(
+        "/auth/login", headers={"X-Forwarded-Proto": "https"}).headers
+    assert "Strict-Transport-Security" in untrusted.get("/auth/login", base_url="https://localhost").headers

@@ -289,3 +289,38 @@ def test_text_posted_as_file_field_is_not_a_crash(client, organiser_and_cohort):
     response = client.post(url, data={"csrf_token": csrf_from(client.get(url).text), "file": "not a file",
                                       "text": "青木,a@example.jp,センター,沖縄県\n"})
     assert response.status_code == 302
+
+
+def test_huge_cell_is_refused_naming_row_and_column(app, client, organiser_and_cohort):
+    """A 200,000-character cell (the csv module's limit is 131,072) is refused in Japanese, naming the
+    row and column, and nothing is written."""
+    _, cohort = organiser_and_cohort
+    roster = HEADER + "一,one@example.jp,センター,東京都\r\n" + f"二,two@example.jp,{'長' * 200_000},東京都\r\n"
+    before = _counts(app)
+    response = _upload(client, cohort.id, roster.encode("utf-8"))
+    assert response.status_code == 400
+    assert "3行目の「所属」が長すぎて（200,000文字）名簿を読み取れません。" in response.text
+    assert _counts(app) == before
+    with app.app_context():
+        assert db.session.scalar(select(func.count(RosterImport.id))) == 0
+
+
+def test_unclosed_quote_is_refused_where_it_starts():
+    """An unclosed quote swallows the following lines into one cell: the row where it opened is named."""
+    following = "".join(f"人{n},p{n}@example.jp,センター,東京都\r\n" for n in range(100))
+    with pytest.raises(RosterError, match="3行目の「メールアドレス」が長すぎて"):
+        parse_roster(HEADER + "一,one@example.jp,センター,東京都\r\n" + '二,"two@example.jp,センター,東京都\r\n'
+                     + following)
+
+
+def test_values_longer_than_their_column_are_row_problems():
+    """Below the refusal, a value longer than its database column is listed as the row's problem."""
+    rows = parse_roster(HEADER + f"{'名' * 101},a@example.jp,{'所' * 201},東京都\r\n")
+    assert rows[0].problems == ["氏名が長すぎます（100文字まで）", "所属が長すぎます（200文字まで）"]
+
+
+def test_control_characters_in_cells_are_dropped():
+    """A NUL or escape in an uploaded cell is removed like in any form; tabs and line breaks become a space."""
+    row, = parse_roster(HEADER + '山田\x00花子,ha\x1bnako@example.jp,"セン\tター\n本部",東京都\x7f\r\n')
+    assert (row.name, row.email, row.organisation, row.prefecture, row.problems) == \
+        ("山田花子", "hanako@example.jp", "セン ター 本部", "東京都", [])

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import max_length, required
+from ..inputs import strip_control_characters
 from ..models import REPORT_REASONS
 from markupsafe import Markup
 
@@ -21,14 +22,12 @@ REPORT_DETAIL_MAX = 1000
 REASON_MAX = 500
 REVEAL_REASON_MIN = 10
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 
 def clean_text(value: str | None) -> str | None:
     """Unix newlines, no control characters (PostgreSQL refuses NUL), no surrounding blanks."""
     if value is None:
         return None
-    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return strip_control_characters(value.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def clean_line(value: str | None) -> str | None:

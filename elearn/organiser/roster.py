@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..inputs import strip_control_characters
+
 PREFECTURES = (
     "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
     "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
@@ -31,6 +33,12 @@ _HEADER_ALIASES = {
 }
 HEADER_LOOKUP = {alias: key for key, aliases in _HEADER_ALIASES.items() for alias in aliases}
 MAX_ROWS = 10_000
+#: A cell longer than this is not a typo but a broken file (typically an unclosed quote that swallowed
+#: the following lines): the whole roster is refused, naming the row and column.
+MAX_CELL_LENGTH = 1_000
+# The csv module's own limit (128 KiB a field) ends in an error naming neither row nor column; cells
+# are measured in _row instead, and the whole file is bounded by MAX_CONTENT_LENGTH.
+csv.field_size_limit(2**31 - 1)
 
 
 class RosterError(ValueError):
@@ -74,9 +82,9 @@ def decode_roster(data: bytes) -> tuple[str, str]:
 
 
 def clean(value: str) -> str:
-    """NFKC (full-width letters and digits, half-width kana), no control characters, one space
-    between words, trimmed."""
-    text = unicodedata.normalize("NFKC", value or "")
+    """NFKC (full-width letters and digits, half-width kana), no control characters (removed as from
+    every request; tabs, line breaks and C1 controls become a space), one space between words, trimmed."""
+    text = strip_control_characters(unicodedata.normalize("NFKC", value or ""))
     text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -109,7 +117,9 @@ def parse_roster(text: str) -> list[RosterRow]:
     columns: dict[str, int] | None = None
     rows: list[RosterRow] = []
     seen: dict[str, int] = {}
+    next_line = 1
     for record in reader:
+        line, next_line = next_line, reader.line_num + 1  # its first line: a quoted cell may span several
         if not any(cell.strip() for cell in record):
             continue
         if columns is None:
@@ -119,7 +129,7 @@ def parse_roster(text: str) -> list[RosterRow]:
             columns = {key: index for index, key in enumerate(FIELDS)}
         if len(rows) >= MAX_ROWS:
             raise RosterError(f"1回に取り込めるのは{MAX_ROWS:,}人までです。名簿を分けてください。")
-        rows.append(_row(reader.line_num, record, columns, seen))
+        rows.append(_row(line, record, columns, seen))
     if not rows:
         raise RosterError("見出しのほかに行がありません。2行目から1人1行で入力してください。")
     return rows
@@ -143,6 +153,11 @@ def _columns(record: list[str]) -> dict[str, int] | None:
 
 def _row(line: int, record: list[str], columns: dict[str, int], seen: dict[str, int]) -> RosterRow:
     raw = {key: record[index] if index < len(record) else "" for key, index in columns.items()}
+    for key, value in raw.items():
+        if len(value) > MAX_CELL_LENGTH:
+            raise RosterError(f"{line}行目の「{LABELS[key]}」が長すぎて（{len(value):,}文字）名簿を読み取れません。"
+                              "引用符（\"）が閉じられていないと、後の行まで1つの欄として読まれます。"
+                              "その欄を確かめてから、もう一度取り込んでください。")
     return check_row(line, raw, seen)
 
 
