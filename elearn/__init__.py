@@ -102,12 +102,14 @@ def _check_hosts(app: Flask) -> None:
 
 def _init_login(app: Flask, login_manager) -> None:
     from .auth.services import load_session_user
+    from .auth.unauthorized import to_login
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "このページを見るにはログインしてください。"
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_session_user)
+    login_manager.unauthorized_handler(to_login)
 
 
 class DatabaseIdConverter(IntegerConverter):

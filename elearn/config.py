@@ -23,6 +23,11 @@ def _env_int(name: str) -> int | None:
     return int(value) if value else None
 
 
+def _env_minutes(name: str) -> timedelta | None:
+    minutes = _env_int(name)
+    return timedelta(minutes=minutes) if minutes else None
+
+
 def from_environment(instance_path: str) -> dict:
     """Settings given by ``ELEARN_*`` variables; the database and content folder always get a value."""
     settings = {
@@ -42,6 +47,8 @@ def from_environment(instance_path: str) -> dict:
         "BASE_URL": os.environ.get("ELEARN_BASE_URL"),
         "ALLOWED_HOSTS": os.environ.get("ELEARN_ALLOWED_HOSTS"),
         "MAX_FORM_FIELDS": _env_int("ELEARN_MAX_FORM_FIELDS"),
+        "IDLE_TIMEOUT_STAFF": _env_minutes("ELEARN_IDLE_MINUTES_STAFF"),
+        "IDLE_TIMEOUT_LEARNER": _env_minutes("ELEARN_IDLE_MINUTES_LEARNER"),
     }
     if os.environ.get("ELEARN_SESSION_COOKIE_SECURE"):
         optional["SESSION_COOKIE_SECURE"] = _env_bool("ELEARN_SESSION_COOKIE_SECURE", True)
@@ -90,6 +97,12 @@ class Config:
     BOARD_REPORT_LIMIT = "10 per hour"
     VERIFY_LIMIT = "30 per minute; 300 per hour"  # /verify/<code>, per IP
     SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
+    #: A login session ends after this long without a request (organisers, moderators, admins).
+    IDLE_TIMEOUT_STAFF = timedelta(minutes=30)
+    #: The same for learners: long enough to read a module and write a sheet (see the README).
+    IDLE_TIMEOUT_LEARNER = timedelta(minutes=120)
+    #: A session's last_seen_at is written at most this often, not on every request.
+    SESSION_TOUCH_SECONDS = 60
     CONTENT_CACHE_SECONDS = 30  # how stale a worker's content snapshot may get after an import
     DASHBOARD_CACHE_SECONDS = 60  # how long a worker reuses a cohort's completion summary
     TRUSTED_PROXIES = 0  # reverse proxies in front of the app whose X-Forwarded-* headers to trust

@@ -5,13 +5,16 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import delete, select
+from flask import current_app, flash, g
+from sqlalchemy import delete, select, update
 
 from .. import security_events
+from ..database import write_transaction
 from ..extensions import db
-from ..models import SetPasswordLink, User, UserSession, utcnow
+from ..models import Role, SetPasswordLink, User, UserSession, utcnow
 from ..passwords import hash_password
+
+IDLE_SIGNED_OUT = "{minutes}分間操作がなかったので、安全のためログアウトしました。もう一度ログインしてください。"
 
 
 def token_digest(token: str) -> str:
@@ -22,22 +25,48 @@ def token_digest(token: str) -> str:
 def start_session(user: User) -> str:
     """Create a login session for ``user`` and return its raw token (kept in the signed cookie)."""
     token = secrets.token_urlsafe(32)
-    lifetime = current_app.permanent_session_lifetime
-    db.session.add(UserSession(token_hash=token_digest(token), user=user,
-                               expires_at=utcnow() + lifetime))
+    now = utcnow()
+    db.session.add(UserSession(token_hash=token_digest(token), user=user, created_at=now, last_seen_at=now,
+                               expires_at=now + current_app.permanent_session_lifetime))
     user.session_token = token
     return token
 
 
+def idle_timeout(user: User) -> timedelta:
+    """How long ``user``'s session may go without a request: learners get longer than staff."""
+    key = "IDLE_TIMEOUT_LEARNER" if user.role == Role.LEARNER.value else "IDLE_TIMEOUT_STAFF"
+    return current_app.config[key]
+
+
 def load_session_user(token: str) -> User | None:
-    """The active user whose unexpired session has ``token``, or None (one query per request)."""
-    user = db.session.scalar(
-        select(User).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_digest(token), UserSession.expires_at > utcnow(),
+    """The active user whose session has ``token`` and is neither expired nor idle too long, or None.
+
+    One query per request. A session idle past :func:`idle_timeout` is deleted and the user is told
+    why (``g.signed_out_idle`` is set for the login redirect); an active one has ``last_seen_at``
+    moved forward at most once per ``SESSION_TOUCH_SECONDS``. Both writes go through
+    :func:`write_transaction`, so a GET on SQLite never upgrades its read transaction.
+    """
+    now = utcnow()
+    row = db.session.execute(
+        select(User, UserSession.id, UserSession.last_seen_at).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == token_digest(token), UserSession.expires_at > now,
                User.active.is_(True))
-    )
-    if user is not None:
-        user.session_token = token
+    ).first()
+    if row is None:
+        return None
+    user, session_id, last_seen_at = row
+    idle = now - last_seen_at
+    limit = idle_timeout(user)
+    if idle > limit:
+        with write_transaction():
+            db.session.execute(delete(UserSession).where(UserSession.id == session_id))
+        g.signed_out_idle = True
+        flash(IDLE_SIGNED_OUT.format(minutes=int(limit.total_seconds() // 60)), "info")
+        return None
+    if idle > timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"]):
+        with write_transaction():
+            db.session.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
+    user.session_token = token
     return user
 
 

@@ -81,11 +81,18 @@ with app.app_context():
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_database(tmp_path_factory) -> str:
+    """The SQLAlchemy URL of the server's database, for tests that set up a state directly."""
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database):
     """The app under gunicorn on a free port; yields its base URL."""
-    database = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
-    env = {**os.environ, "ELEARN_DATABASE_URL": f"sqlite:///{database}", "ELEARN_CONTENT_DIR": str(ROOT),
-           "ELEARN_SECRET_KEY": secrets.token_hex(32), "ELEARN_SESSION_COOKIE_SECURE": "0"}
+    # PYTHONPATH: the commands below import this checkout's code even when the venv was installed from another.
+    env = {**os.environ, "ELEARN_DATABASE_URL": live_database, "ELEARN_CONTENT_DIR": str(ROOT),
+           "ELEARN_SECRET_KEY": secrets.token_hex(32), "ELEARN_SESSION_COOKIE_SECURE": "0",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     env.pop("FLASK_DEBUG", None)
     _prepare_database(env)
     port = _free_port()

@@ -22,3 +22,18 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   }
 });
+
+// Signing out removes this tab's unsaved drafts (sheet.js), so the next person at the computer cannot restore them.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form[data-clear-drafts]")) {
+    form.addEventListener("submit", () => {
+      try {
+        for (const key of Object.keys(sessionStorage)) {
+          if (key.startsWith("elearn-draft:")) sessionStorage.removeItem(key);
+        }
+      } catch {
+        // storage blocked: nothing was kept
+      }
+    });
+  }
+});
