@@ -142,7 +142,7 @@ def _create_cohort(name: str, organiser_id: int, module_ids: list[int], user_ids
     for batch in batched(enrolments):
         db.session.execute(insert(Enrolment), batch)
     past_day = cohort.days[0].id
-    attendance = [{"day_id": past_day, "user_id": u, "present": rng.random() < 0.9,
+    attendance = [{"day_id": past_day, "user_id": u, "status": "present" if rng.random() < 0.9 else "absent",
                    "recorded_by_id": organiser_id, "recorded_at": now}
                   for u in user_ids if rng.random() < 0.95]
     for batch in batched(attendance):

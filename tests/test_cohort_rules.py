@@ -41,6 +41,7 @@ def test_eligibility_needs_modules_and_every_day():
     assert not Eligibility(2, 2, 2, 1).eligible
     assert not Eligibility(0, 0, 0, 0).eligible  # no required module: nothing to certify
     assert Eligibility(1, 1, 0, 0).eligible  # no in-person day: the modules suffice
+    assert not Eligibility(2, 2, 1, 1, days_to_come=1).eligible  # a day still ahead: not yet
 
 
 def test_retired_modules_stop_counting(app, content, make_user, make_cohort):
@@ -52,7 +53,7 @@ def test_retired_modules_stop_counting(app, content, make_user, make_cohort):
         assert [m.slug for m in required_modules(row)] == ["t-alpha", "t-beta"]
         alpha = db.session.scalar(select(Module).where(Module.slug == "t-alpha"))
         db.session.add(Progress(user_id=learner.id, module_id=alpha.id, completed_at=datetime.now(timezone.utc)))
-        db.session.add(Attendance(day_id=cohort.day_ids[0], user_id=learner.id, present=True))
+        db.session.add(Attendance(day_id=cohort.day_ids[0], user_id=learner.id, status="present"))
         db.session.commit()
         assert not eligibility(row, learner.id).eligible
         db.session.scalar(select(Module).where(Module.slug == "t-beta")).retired = True

@@ -74,10 +74,10 @@ def test_too_many_form_fields_get_413(app, client, learner_on_case_page, encodin
 
 
 def test_the_largest_attendance_form_fits(app):
-    """The attendance page posts up to 1,000 ``shown`` and 1,000 ``present`` ids."""
+    """An attendance page posts three fields per participant shown (``shown``, ``was-…``, ``status-…``)."""
     from elearn.organiser.routes_tracking import MAX_IDS
 
-    assert 2 * MAX_IDS + 10 <= app.config["MAX_FORM_FIELDS"]
+    assert 3 * MAX_IDS + 10 <= app.config["MAX_FORM_FIELDS"]
 
 
 # --- control characters: every GET with a query string and every form POST -----------------------
@@ -230,7 +230,8 @@ def _posts(w) -> list[Post]:
         Post("organiser.roster_confirm", "organiser", url={"cohort_id": cohort, "import_id": "latest"}, status=302),
         Post("organiser.roster_links", "organiser", url={"cohort_id": cohort, "import_id": "latest"}, status=200),
         Post("organiser.links", "organiser", url={"cohort_id": cohort}),
-        Post("organiser.attendance", "organiser", {"shown": [dirty(str(learner))], "present": [f"{learner}{NUL}"]},
+        Post("organiser.attendance", "organiser", {"shown": [dirty(str(learner))], f"was-{learner}": dirty("none"),
+                                                   f"status-{learner}": dirty("present")},
              {"cohort_id": cohort, "day_id": w.cohort.day_ids[0], "q": dirty("利用者")}, status=302),
         Post("organiser.set_password_link", "organiser",
              url={"user_id": w.invitee.id, "back": dirty("participants"), "cohort": dirty(str(cohort))}, status=200),
@@ -308,7 +309,7 @@ def _assert_saved_without_control_characters(app, w):
         assert people["jiro@example.jp"] == ("佐藤 次郎", "センター")  # cleaned by the roster's parser
         previewed = [row for rows in db.session.scalars(select(RosterImport.rows)) for row in rows]
         assert ("鈴木 一郎", "ichiro@example.jp") in {(row["name"], row["email"]) for row in previewed}
-        assert db.session.scalar(select(Attendance.present).where(Attendance.user_id == w.learner.id)) is True
+        assert db.session.scalar(select(Attendance.status).where(Attendance.user_id == w.learner.id)) == "present"
         assert "名簿.csv" in set(db.session.scalars(select(RosterImport.source)))
         for table in db.metadata.sorted_tables:
             for column in table.columns:

@@ -41,3 +41,42 @@ def test_0007_counts_existing_sessions_as_seen_when_they_began(tmp_path):
         assert db.session.scalar(sa.select(UserSession.last_seen_at)) == began
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0008_keeps_recorded_attendance_and_drops_marks_made_before_the_day(tmp_path):
+    """present -> 出席, absent -> 欠席; a mark recorded before its day (Japan time) becomes 未記録."""
+    from datetime import date
+
+    from elearn.models import Attendance
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}"})
+    users = sa.table("users", *(sa.column(name) for name in ("id", "email", "display_name", "organisation",
+                                                              "prefecture", "role", "active")),
+                     sa.column("created_at", UTCDateTime))
+    cohorts = sa.table("cohorts", *(sa.column(n) for n in ("id", "name", "curriculum", "opens_on", "closes_on",
+                                                            "venue", "online", "capacity", "archived")),
+                       sa.column("created_at", UTCDateTime))
+    days = sa.table("cohort_days", sa.column("id"), sa.column("cohort_id"), sa.column("day"))
+    attendance = sa.table("attendance", sa.column("id"), sa.column("day_id"), sa.column("user_id"),
+                          sa.column("present"), sa.column("recorded_at", UTCDateTime))
+    now = datetime(2026, 9, 26, 1, 0, tzinfo=timezone.utc)  # 10:00 on 26 September in Japan
+    with app.app_context():
+        upgrade(revision="0007")
+        with db.engine.begin() as connection:
+            connection.execute(users.insert(), [
+                {"id": i, "email": f"u{i}@example.jp", "display_name": f"U{i}", "organisation": "", "prefecture": "",
+                 "role": "learner", "active": True, "created_at": now} for i in (1, 2, 3)])
+            connection.execute(cohorts.insert().values(id=1, name="C", curriculum="initial", opens_on=date(2026, 7, 1),
+                                                       closes_on=date(2026, 9, 1), venue="", online=True, capacity=10,
+                                                       archived=False, created_at=now))
+            connection.execute(days.insert(), [{"id": 1, "cohort_id": 1, "day": date(2026, 9, 26)},
+                                               {"id": 2, "cohort_id": 1, "day": date(2026, 9, 27)}])
+            connection.execute(attendance.insert(), [
+                {"id": 1, "day_id": 1, "user_id": 1, "present": True, "recorded_at": now},
+                {"id": 2, "day_id": 1, "user_id": 2, "present": False, "recorded_at": now},
+                {"id": 3, "day_id": 2, "user_id": 3, "present": False, "recorded_at": now}])  # a day early
+        upgrade()
+        rows = dict(db.session.execute(sa.select(Attendance.id, Attendance.status)).all())
+        assert rows == {1: "present", 2: "absent"}
+        db.session.remove()
+        db.engine.dispose()

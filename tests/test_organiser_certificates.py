@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -63,7 +63,7 @@ def _finish_modules(app, user_id: int) -> None:
 
 def _attend(app, user_id: int, cohort) -> None:
     with app.app_context():
-        db.session.add(Attendance(day_id=cohort.day_ids[0], user_id=user_id, present=True))
+        db.session.add(Attendance(day_id=cohort.day_ids[0], user_id=user_id, status="present"))
         db.session.commit()
 
 
@@ -77,29 +77,93 @@ def _attendance_url(cohort) -> str:
     return f"/organiser/cohorts/{cohort.id}/days/{cohort.day_ids[0]}/attendance"
 
 
-def test_attendance_saved_in_one_post_with_recorder(app, client, auth, course, make_user):
-    """Checked is present, unchecked absent; the recorder and time are kept; outsiders are ignored."""
+def _states(page_text: str, changes: dict[int, str], shown: list[int]) -> dict:
+    """The attendance form as a browser sends it: every shown row's radio (as shown, or changed) and
+    its hidden ``was-`` value."""
+    data = {"csrf_token": csrf_from(page_text), "shown": shown}
+    for user_id in shown:
+        match = re.search(rf'name="was-{user_id}" value="(\w+)"', page_text)
+        was = match.group(1) if match else "none"
+        data[f"was-{user_id}"] = was
+        data[f"status-{user_id}"] = changes.get(user_id, was)
+    return data
+
+
+def test_attendance_saved_with_recorder_and_unrecorded_stays_unrecorded(app, client, auth, course, make_user):
+    """Only what was marked is saved: nobody becomes 欠席 by not being ticked; outsiders are ignored."""
     organiser, learner, other, cohort = course
     outsider = make_user()
     auth.login(organiser.email)
     page = client.get(_attendance_url(cohort))
-    assert "山田 花子" in page.text and "佐藤 一郎" in page.text and page.text.count("未記録") == 2
-    response = client.post(_attendance_url(cohort), data={
-        "csrf_token": csrf_from(page.text), "shown": [learner.id, other.id, outsider.id],
-        "present": [learner.id, outsider.id]}, follow_redirects=True)
-    assert "出席を保存しました（2人分を更新）" in response.text
+    assert "山田 花子" in page.text and "佐藤 一郎" in page.text and "未記録 2人" in page.text
+    response = client.post(_attendance_url(cohort), data=_states(
+        page.text, {learner.id: "late", outsider.id: "present"}, [learner.id, other.id, outsider.id]),
+        follow_redirects=True)
+    assert "出席を保存しました（1人分を更新）" in response.text
+    assert "遅刻 1人" in response.text and "未記録 1人" in response.text
     with app.app_context():
         rows = {a.user_id: a for a in db.session.scalars(select(Attendance))}
-        assert set(rows) == {learner.id, other.id}
-        assert rows[learner.id].present and not rows[other.id].present
+        assert set(rows) == {learner.id} and rows[learner.id].status == "late"
         assert rows[learner.id].recorded_by_id == organiser.id and rows[learner.id].recorded_at is not None
-        first_time = rows[other.id].recorded_at
-    again = client.post(_attendance_url(cohort), data={
-        "csrf_token": csrf_from(page.text), "shown": [learner.id, other.id], "present": [learner.id]},
-        follow_redirects=True)
+        first_time = rows[learner.id].recorded_at
+    page = client.get(_attendance_url(cohort))
+    again = client.post(_attendance_url(cohort), data=_states(page.text, {}, [learner.id, other.id]),
+                        follow_redirects=True)
     assert "0人分を更新" in again.text
+    page = client.get(_attendance_url(cohort))
+    client.post(_attendance_url(cohort), data=_states(page.text, {other.id: "absent"}, [learner.id, other.id]))
     with app.app_context():
-        assert db.session.scalar(select(Attendance.recorded_at).where(Attendance.user_id == other.id)) == first_time
+        assert db.session.scalar(select(Attendance.recorded_at).where(Attendance.user_id == learner.id)) == first_time
+        assert db.session.scalar(select(Attendance.status).where(Attendance.user_id == other.id)) == "absent"
+    page = client.get(_attendance_url(cohort))
+    client.post(_attendance_url(cohort), data=_states(page.text, {other.id: "none"}, [learner.id, other.id]))
+    with app.app_context():  # taken back to 未記録: the record goes
+        assert db.session.scalar(select(Attendance.id).where(Attendance.user_id == other.id)) is None
+
+
+def test_two_organisers_never_undo_each_other(app, client, auth, course):
+    """A page loaded before a colleague recorded someone leaves that record alone when saved."""
+    organiser, learner, other, cohort = course
+    auth.login(organiser.email)
+    stale = client.get(_attendance_url(cohort)).text
+    fresh = client.get(_attendance_url(cohort)).text
+    client.post(_attendance_url(cohort), data=_states(fresh, {learner.id: "present"}, [learner.id, other.id]))
+    client.post(_attendance_url(cohort), data=_states(stale, {other.id: "present"}, [learner.id, other.id]))
+    with app.app_context():
+        rows = dict(db.session.execute(select(Attendance.user_id, Attendance.status)).all())
+    assert rows == {learner.id: "present", other.id: "present"}
+
+
+def test_a_day_that_has_not_come_cannot_be_recorded(app, client, auth, make_user, make_cohort):
+    """Recording a future day is refused with a message; the page says when it opens."""
+    from elearn.dates import today
+
+    organiser, learner = make_user(Role.ORGANISER), make_user()
+    cohort = make_cohort([organiser], [learner], days=[today() + timedelta(days=3)])
+    auth.login(organiser.email)
+    url = _attendance_url(cohort)
+    page = client.get(url)
+    assert "この日はまだ来ていない" in page.text and "出席を保存する" not in page.text
+    refused = client.post(url, data=_states(page.text, {learner.id: "present"}, [learner.id]), follow_redirects=True)
+    assert "まだ来ていない日の出席は記録できません" in refused.text
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Attendance.id))) == 0
+
+
+def test_certificate_waits_for_every_day(app, client, auth, make_user, make_cohort, content):
+    """Modules done and the first day attended: no certificate while another day is still ahead."""
+    from elearn.dates import today
+
+    learner = make_user()
+    cohort = make_cohort([], [learner], days=[DAY, today() + timedelta(days=20)])
+    _finish_modules(app, learner.id)
+    _attend(app, learner.id, cohort)
+    auth.login(learner.email)
+    page = client.get(f"/certificates/{cohort.id}").text
+    assert "修了証はまだ発行できません" in page and "これからの日程が1日あります" in page
+    assert "修了証の条件を見る" in client.get("/certificates/").text
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Certificate.id))) == 0
 
 
 def test_attendance_search_saves_only_shown_people(app, client, auth, course):
@@ -109,17 +173,22 @@ def test_attendance_search_saves_only_shown_people(app, client, auth, course):
     page = client.get(_attendance_url(cohort) + "?q=山田")
     assert "山田 花子" in page.text and "佐藤 一郎" not in page.text
     client.post(_attendance_url(cohort) + "?q=山田", data={
-        "csrf_token": csrf_from(page.text), "shown": [learner.id], "present": [learner.id]})
+        **_states(page.text, {learner.id: "present"}, [learner.id]), f"status-{other.id}": "absent"})
     with app.app_context():
         assert db.session.scalars(select(Attendance.user_id)).all() == [learner.id]
 
 
-@pytest.mark.parametrize("field", ["shown", "present"])
-def test_attendance_rejects_garbage(client, auth, course, field):
-    organiser, _, _, cohort = course
+@pytest.mark.parametrize("field, value", [("shown", "1; DROP"), ("status", "maybe")])
+def test_attendance_rejects_garbage(app, client, auth, course, field, value):
+    organiser, learner, _, cohort = course
     auth.login(organiser.email)
     token = csrf_from(client.get(_attendance_url(cohort)).text)
-    assert client.post(_attendance_url(cohort), data={"csrf_token": token, field: "1; DROP"}).status_code == 400
+    data = {"csrf_token": token, "shown": value} if field == "shown" else {
+        "csrf_token": token, "shown": [learner.id], f"was-{learner.id}": "none", f"status-{learner.id}": value}
+    response = client.post(_attendance_url(cohort), data=data, follow_redirects=True)
+    assert response.status_code == 400 or "出席の状態を選び直してください" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Attendance.id))) == 0
 
 
 def test_day_of_another_cohort_is_404(client, auth, course, make_cohort):

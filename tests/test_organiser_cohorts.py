@@ -75,7 +75,7 @@ def test_edit_keeps_days_with_attendance(app, client, auth, make_user, make_coho
     learner = make_user()
     cohort = make_cohort([organiser], [learner], days=[date(2026, 9, 26)], opens_on=date(2026, 7, 1))
     with app.app_context():
-        db.session.add(Attendance(day_id=cohort.day_ids[0], user_id=learner.id, present=True))
+        db.session.add(Attendance(day_id=cohort.day_ids[0], user_id=learner.id, status="present"))
         db.session.commit()
     auth.login(organiser.email)
     url = f"/organiser/cohorts/{cohort.id}/edit"

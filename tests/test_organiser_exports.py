@@ -38,8 +38,8 @@ def exported(app, make_user, make_cohort, auth, content):
         beta = db.session.scalar(select(Module.id).where(Module.slug == "t-beta"))
         db.session.add_all([Progress(user_id=plain.id, module_id=alpha, completed_at=COMPLETED),
                             Progress(user_id=plain.id, module_id=beta),
-                            Attendance(day_id=cohort.day_ids[0], user_id=plain.id, present=True),
-                            Attendance(day_id=cohort.day_ids[0], user_id=evil.id, present=False)])
+                            Attendance(day_id=cohort.day_ids[0], user_id=plain.id, status="present"),
+                            Attendance(day_id=cohort.day_ids[0], user_id=evil.id, status="absent")])
         db.session.commit()
     auth.login(organiser.email)
     return cohort

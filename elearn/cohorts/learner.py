@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..dates import today
 from ..extensions import db
-from ..models import Attendance, Cohort, CohortDay, Enrolment, Progress, cohort_modules
+from ..models import ATTENDED_VALUES, Attendance, Cohort, CohortDay, Enrolment, Progress, cohort_modules
 from .rules import Eligibility, current_required_counts, modules_complete
 
 
@@ -47,7 +47,8 @@ class LearnerCohort:
     @property
     def certificate_ready(self) -> bool:
         """The 修了証 rule holds: modules done and 出席 on every in-person day."""
-        return Eligibility(self.required, self.completed, len(self.days), self.attended).eligible
+        to_come = sum(1 for day in self.days if day > self.today)
+        return Eligibility(self.required, self.completed, len(self.days), self.attended, to_come).eligible
 
 
 def cohorts_for_learner(user_id: int) -> list[LearnerCohort]:
@@ -66,7 +67,7 @@ def cohorts_for_learner(user_id: int) -> list[LearnerCohort]:
     attended = dict(db.session.execute(
         select(CohortDay.cohort_id, func.count()).join(Attendance, Attendance.day_id == CohortDay.id)
         .where(CohortDay.cohort_id.in_([c.id for c in cohorts]), Attendance.user_id == user_id,
-               Attendance.present.is_(True))
+               Attendance.status.in_(ATTENDED_VALUES))
         .group_by(CohortDay.cohort_id)).all())
     now = today()
     return [LearnerCohort(c.id, c.name, c.curriculum_label, c.opens_on, c.closes_on, c.place,

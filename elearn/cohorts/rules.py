@@ -7,8 +7,10 @@ and who has earned the 修了証.
   completed every one of them.
 - Expected pace is even through the on-demand window; a participant is behind when they completed
   fewer modules than expected by today (from the deadline on, everything is expected).
-- The certificate needs the modules completed and 出席 on every in-person day (a cohort without
-  in-person days needs the modules only).
+- The certificate needs the modules completed and, once every in-person day has come, attendance
+  (出席, 遅刻 or 早退) recorded on each of them (a cohort without in-person days needs the modules
+  only). A day that has not come cannot be recorded, so a certificate never states attendance on a
+  day still ahead.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from datetime import date
 
 from sqlalchemy import and_, func, literal, select
 
+from ..dates import today
 from ..extensions import db
-from ..models import Attendance, Cohort, CohortDay, Module, Progress, cohort_modules
+from ..models import ATTENDED_VALUES, Attendance, Cohort, CohortDay, Module, Progress, cohort_modules
 
 
 def required_modules(cohort: Cohort) -> list[Module]:
@@ -70,6 +73,7 @@ class Eligibility:
     completed: int
     days: int
     attended: int
+    days_to_come: int = 0
 
     @property
     def modules_done(self) -> bool:
@@ -77,7 +81,7 @@ class Eligibility:
 
     @property
     def attendance_done(self) -> bool:
-        return self.attended >= self.days
+        return self.days_to_come == 0 and self.attended >= self.days
 
     @property
     def eligible(self) -> bool:
@@ -91,10 +95,11 @@ def eligibility(cohort: Cohort, user_id: int, required_ids: list[int] | None = N
     completed = db.session.scalar(select(func.count()).select_from(Progress).where(
         Progress.user_id == user_id, Progress.module_id.in_(required_ids),
         Progress.completed_at.is_not(None))) if required_ids else 0
-    days, attended = db.session.execute(
-        select(func.count(CohortDay.id), func.count(Attendance.id))
+    days, attended, to_come = db.session.execute(
+        select(func.count(CohortDay.id), func.count(Attendance.id),
+               func.count(CohortDay.id).filter(CohortDay.day > today()))
         .select_from(CohortDay)
         .outerjoin(Attendance, (Attendance.day_id == CohortDay.id) & (Attendance.user_id == user_id)
-                   & Attendance.present.is_(True))
+                   & Attendance.status.in_(ATTENDED_VALUES))
         .where(CohortDay.cohort_id == cohort.id)).one()
-    return Eligibility(len(required_ids), completed, days, attended)
+    return Eligibility(len(required_ids), completed, days, attended, to_come)

@@ -1,6 +1,7 @@
 """Cohorts (a training run), their participants, attendance, certificates and roster imports."""
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -97,8 +98,36 @@ class Enrolment(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
+class AttendanceStatus(str, enum.Enum):
+    """What was recorded for a participant on an in-person day; no record at all is 未記録."""
+
+    PRESENT = "present"
+    LATE = "late"
+    LEFT_EARLY = "left_early"
+    ABSENT = "absent"
+
+    @property
+    def label(self) -> str:
+        return ATTENDANCE_LABELS[self]
+
+    @property
+    def attended(self) -> bool:
+        """出席・遅刻・早退 count as having attended the day; 欠席 does not."""
+        return self is not AttendanceStatus.ABSENT
+
+
+ATTENDANCE_LABELS = {AttendanceStatus.PRESENT: "出席", AttendanceStatus.LATE: "遅刻",
+                     AttendanceStatus.LEFT_EARLY: "早退", AttendanceStatus.ABSENT: "欠席"}
+NOT_RECORDED = "未記録"
+#: The stored values that count as having attended.
+ATTENDED_VALUES = tuple(status.value for status in AttendanceStatus if status.attended)
+
+
 class Attendance(db.Model):
-    """Whether a participant was present on a cohort day, and who recorded it when."""
+    """What was recorded for a participant on a cohort day, and who recorded it when.
+
+    A participant without a row is 未記録 (not yet recorded), never absent.
+    """
 
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("day_id", "user_id"),)
@@ -106,11 +135,19 @@ class Attendance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     day_id: Mapped[int] = mapped_column(ForeignKey("cohort_days.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    present: Mapped[bool] = mapped_column()
+    status: Mapped[str] = mapped_column(String(12))  # an AttendanceStatus value
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def state(self) -> AttendanceStatus:
+        return AttendanceStatus(self.status)
+
+    @property
+    def attended(self) -> bool:
+        return self.state.attended
 
 
 class Certificate(db.Model):

@@ -16,8 +16,8 @@ from sqlalchemy import and_, case, func, literal, select
 from ..cohorts.rules import expected_done, modules_complete, modules_complete_sql
 from ..dates import local_date, today
 from ..extensions import db
-from ..models import (Attendance, CaseSheet, Certificate, Cohort, CohortDay, Enrolment, Module, Progress,
-                      ProgressStatus, User)
+from ..models import (ATTENDED_VALUES, Attendance, CaseSheet, Certificate, Cohort, CohortDay, Enrolment, Module,
+                      Progress, ProgressStatus, User)
 from ..permissions import sheet_shared_with_enrolment
 from ..queries import Page, paginate, person_matches
 
@@ -239,7 +239,7 @@ def _fill_page(cohort: Cohort, participants: list[ParticipantRow], module_ids: l
         select(Progress).where(Progress.user_id.in_(ids), Progress.module_id.in_(module_ids or [0])))}
     attended = dict(db.session.execute(
         select(Attendance.user_id, func.count()).join(CohortDay, CohortDay.id == Attendance.day_id)
-        .where(CohortDay.cohort_id == cohort.id, Attendance.user_id.in_(ids), Attendance.present.is_(True))
+        .where(CohortDay.cohort_id == cohort.id, Attendance.user_id.in_(ids), Attendance.status.in_(ATTENDED_VALUES))
         .group_by(Attendance.user_id)).all())
     certificates = {c.user_id: c for c in db.session.scalars(
         select(Certificate).where(Certificate.cohort_id == cohort.id, Certificate.user_id.in_(ids)))}

@@ -21,7 +21,8 @@ from sqlalchemy import and_, select
 from ..extensions import db
 from ..cohorts.rules import modules_complete
 from ..dates import local_date, local_datetime
-from ..models import Attendance, Certificate, Cohort, CohortDay, Enrolment, Module, Progress, ProgressStatus, User
+from ..models import (NOT_RECORDED, Attendance, AttendanceStatus, Certificate, Cohort, CohortDay, Enrolment, Module,
+                      Progress, ProgressStatus, User)
 
 BATCH = 500
 CHUNK = 64 * 1024
@@ -151,7 +152,7 @@ def completion_export(cohort: Cohort, modules: list[Module], days: list[CohortDa
             .where(Enrolment.cohort_id == cohort.id, Progress.module_id.in_(module_ids or [0]))
             .order_by(Enrolment.id)))
         attendance = _Merge(_stream(
-            select(Enrolment.id, Attendance.day_id, Attendance.present)
+            select(Enrolment.id, Attendance.day_id, Attendance.status)
             .join(Attendance, Attendance.user_id == Enrolment.user_id)
             .join(CohortDay, and_(CohortDay.id == Attendance.day_id, CohortDay.cohort_id == cohort.id))
             .where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)))
@@ -162,9 +163,9 @@ def completion_export(cohort: Cohort, modules: list[Module], days: list[CohortDa
                 cells[position[module_id]] = (local_date(completed_at) if completed_at
                                               else ProgressStatus.IN_PROGRESS.label)
                 done += completed_at is not None
-            present: list = ["未記録"] * len(days)
-            for _, day_id, was_present in attendance.take(enrolment_id):
-                present[day_position[day_id]] = "出席" if was_present else "欠席"
+            present: list = [NOT_RECORDED] * len(days)
+            for _, day_id, status in attendance.take(enrolment_id):
+                present[day_position[day_id]] = AttendanceStatus(status).label
             state = "完了" if modules_complete(done, len(module_ids)) else "未完了"
             issued = "" if certificate is None else ("取消" if revoked else "発行済み")
             details = [name, email, organisation, prefecture, login, done, len(module_ids), state]

@@ -10,7 +10,8 @@ from ..forms import EmptyForm
 from ..models import SHEET_FIELDS, Cohort, CohortDay
 from ..permissions import cohort_organiser_required
 from . import bp
-from .attendance import attendance_page, day_counts, record_attendance
+from .attendance import (CHOICES, PER_PAGE, NOT_RECORDED_VALUE, AttendanceError, attendance_page, day_counts, day_has_come,
+                         parse_states, record_attendance)
 from .charts import cumulative_line, module_bars
 from .dashboard import (FILTERS, SORTS, cohort_aggregates, completions_by_day, matrix_page, shared_sheets,
                         summary)
@@ -19,7 +20,7 @@ from ..cohorts.rules import required_modules
 from ..dates import today
 from ..queries import search_text
 
-MAX_IDS = 1000
+MAX_IDS = PER_PAGE  # participants on one attendance page
 
 
 def _choice(name: str, allowed, default: str) -> str:
@@ -104,14 +105,17 @@ def attendance(cohort: Cohort, day_id: int):
             flash("アーカイブした研修の出席は変更できません。", "error")
         else:
             try:
-                changed = record_attendance(day, _ids("shown"), set(_ids("present")), current_user)
+                changed = record_attendance(day, parse_states(request.form, _ids("shown")), current_user)
                 db.session.commit()
                 flash(f"出席を保存しました（{changed}人分を更新）。", "success")
+            except AttendanceError as error:
+                db.session.rollback()
+                flash(str(error), "error")
             except IntegrityError:
                 db.session.rollback()
                 flash("ほかの担当者が同時に保存しました。内容を確認して、もう一度保存してください。", "error")
         return redirect(url_for("organiser.attendance", cohort_id=cohort.id, day_id=day.id, q=query,
                                 page=page_number))
-    present, recorded = day_counts(day)
     return render_template("organiser/attendance.html", cohort=cohort, day=day, q=query, form=form,
-                           page=attendance_page(day, query, page_number), present=present, recorded=recorded)
+                           page=attendance_page(day, query, page_number), counts=day_counts(day),
+                           choices=CHOICES, not_recorded=NOT_RECORDED_VALUE, open=day_has_come(day))
