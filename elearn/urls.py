@@ -40,6 +40,11 @@ def external_url(endpoint: str, **values) -> str:
     return root + current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
 
 
+def init_app(app: Flask) -> None:
+    """Templates link to content items with the same rule: ``{{ item_url(module) }}``."""
+    app.jinja_env.globals["item_url"] = item_url
+
+
 def allowed_hosts(app: Flask) -> list[str] | None:
     """The host names to answer (Flask's TRUSTED_HOSTS): ELEARN_ALLOWED_HOSTS, else BASE_URL's host."""
     hosts = app.config.get("ALLOWED_HOSTS") or []

@@ -72,6 +72,20 @@ def test_passing_marks_module_complete_and_shows_explanations(app, client, learn
     assert "1 / 2 修了" in client.get("/").text
 
 
+def test_a_pass_leads_on_and_a_fail_lists_the_missed_questions(client, learner):
+    """After a pass the primary button opens the next module; after a fail the missed questions are
+    listed as links to their explanations, and a multiple-answer question says how many were right."""
+    passed = client.get(submit(client, RIGHT).headers["Location"]).text
+    assert re.search(r'class="button button--primary button--large" href="/courses/initial/t-beta">次の教材へ：テスト教材B',
+                     passed)
+    failed = client.get(submit(client, {"q-q1": "b", "q-q2": ["a", "c"], "q-q3": "true"}).headers["Location"]).text
+    assert "まちがえた問題（2問）" in failed
+    assert '<a href="#review-q1">問1</a>' in failed and '<a href="#review-q2">問2</a>' in failed
+    assert 'href="#review-q3"' not in failed and 'id="review-q3"' in failed
+    assert "正解は2つ。あなたが選んだうち正解は1つ、誤りは1つです。" in failed
+    assert "次の教材へ" not in failed
+
+
 def test_failing_keeps_best_score_and_completion(app, client, learner):
     submit(client, RIGHT)
     response = submit(client, WRONG)

@@ -41,9 +41,33 @@ def test_unknown_module_is_404(client, auth, make_user, content):
 
 
 def test_dashboard_shows_progress_and_next_module(client, auth, make_user, content):
+    """A new learner is invited to begin; once something is opened, to continue."""
     auth.login(make_user().email)
     html = client.get("/").text
-    assert "初任者研修" in html and "0 / 2 修了" in html and "続きから：テスト教材A" in html
+    assert "初任者研修" in html and "0 / 2 修了" in html and "最初の教材をはじめる：テスト教材A" in html
+    assert "続きから" not in html
+    client.get("/courses/initial/t-beta")
+    assert "続きから：テスト教材B" in client.get("/").text
+
+
+def test_the_cohorts_curriculum_comes_first(client, auth, make_user, make_cohort, content):
+    """The curriculum of the learner's cohort leads the dashboard, marked as required; the others are quieter."""
+    learner = make_user()
+    auth.login(learner.email)
+    plain = re.findall(r'<section class="card( card--quiet)?" aria-labelledby="c-(\w+)"', client.get("/").text)
+    assert not any(quiet for quiet, _ in plain)  # no cohort: nothing is singled out
+    make_cohort([], [learner], curriculum="initial")
+    html = client.get("/").text
+    cards = re.findall(r'<section class="card( card--quiet)?" aria-labelledby="c-(\w+)"', html)
+    assert cards[0] == ("", "initial") and len(cards) > 1 and all(quiet for quiet, key in cards[1:])
+    assert "受講中の研修の必修" in html
+
+
+def test_organisers_land_on_their_page(client, auth, make_user):
+    """Signing in without ?next= takes an organiser to 研修管理 and a learner to the dashboard."""
+    assert auth.login(make_user(Role.ORGANISER).email).headers["Location"] == "/organiser/"
+    auth.logout()
+    assert auth.login(make_user().email).headers["Location"] == "/"
 
 
 def test_case_page(client, auth, make_user, content):

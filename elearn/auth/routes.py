@@ -13,6 +13,7 @@ from ..extensions import db, limiter
 from ..forms import EmptyForm, normalise_email
 from ..models import User, utcnow
 from ..passwords import hash_password, needs_rehash, verify_password
+from ..permissions import is_organiser
 from . import bp
 from .forms import ChangePasswordForm, LoginForm, SetPasswordForm
 from .services import (end_session, find_set_password_link, set_password, start_session,
@@ -29,6 +30,11 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in target):
         return None
     return target
+
+
+def landing_page(user: User) -> str:
+    """Where signing in leads without ``?next=``: 研修管理 for organisers and admins, else the dashboard."""
+    return url_for("organiser.index") if is_organiser(user) else url_for("home.dashboard")
 
 
 def _account_key() -> str:
@@ -61,7 +67,7 @@ def login():
             user.last_login_at = utcnow()
             db.session.commit()
             login_user(user)
-            return redirect(safe_next(form.next.data) or url_for("home.dashboard"))
+            return redirect(safe_next(form.next.data) or landing_page(user))
     return render_template("auth/login.html", form=form), 200
 
 

@@ -19,6 +19,7 @@ class LearnerCohort:
 
     id: int
     name: str
+    curriculum: str
     curriculum_label: str
     opens_on: date
     closes_on: date
@@ -70,7 +71,7 @@ def cohorts_for_learner(user_id: int) -> list[LearnerCohort]:
                Attendance.status.in_(ATTENDED_VALUES))
         .group_by(CohortDay.cohort_id)).all())
     now = today()
-    return [LearnerCohort(c.id, c.name, c.curriculum_label, c.opens_on, c.closes_on, c.place,
+    return [LearnerCohort(c.id, c.name, c.curriculum, c.curriculum_label, c.opens_on, c.closes_on, c.place,
                           [d.day for d in c.days], required.get(c.id, 0), done.get(c.id, 0), attended.get(c.id, 0),
                           now)
             for c in cohorts]

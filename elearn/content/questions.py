@@ -122,8 +122,11 @@ class QuestionType:
 
     def reviewed(self, stored: dict[str, Any], chosen: set[str]) -> dict[str, Any]:
         """After submitting: the question, whether ``chosen`` was right, and each option marked chosen or not."""
+        correct = self.correct_ids(stored)
         return {"question": stored, "right": self.grade(stored, chosen),
-                "options": [{**o, "chosen": o["id"] in chosen} for o in stored["options"]]}
+                "options": [{**o, "chosen": o["id"] in chosen} for o in stored["options"]],
+                "correct_count": len(correct), "chosen_correct": len(chosen & correct),
+                "chosen_wrong": len(chosen - correct)}
 
 
 @register

@@ -15,6 +15,9 @@ from . import bp
 @login_required
 def dashboard():
     """The learner's overview on one screen."""
-    summaries = curriculum_summaries(current_user.id)
-    return render_template("home/dashboard.html", summaries=summaries, cohorts=cohorts_for_learner(current_user.id),
+    cohorts = cohorts_for_learner(current_user.id)
+    required = [c.curriculum for c in cohorts]
+    # The curricula the learner's cohorts require come first; the others stay, quieter.
+    summaries = sorted(curriculum_summaries(current_user.id), key=lambda s: s.key not in required)
+    return render_template("home/dashboard.html", summaries=summaries, cohorts=cohorts, required=required,
                            resume=resume_module(current_user.id, summaries), threads=recent_threads())

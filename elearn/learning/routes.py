@@ -76,6 +76,10 @@ def submit_quiz(module_id: str):
     return redirect(url_for("learning.quiz_result", module_id=row.slug, attempt_id=attempt.id))
 
 
+#: The button after a pass, by kind of item.
+NEXT_LABELS = {"module": "次の教材へ", "scene": "次の場面へ", "case": "次の事例へ"}
+
+
 @bp.get("/quiz/<module_id>/attempts/<int:attempt_id>")
 @login_required
 def quiz_result(module_id: str, attempt_id: int):
@@ -86,8 +90,10 @@ def quiz_result(module_id: str, attempt_id: int):
     quiz = attempt.quiz
     module = quiz.module
     progress = progress_by_module(current_user.id, [module.id]).get(module.id)
+    current = cached_item(module.slug)
     return render_template("learning/quiz_result.html", attempt=attempt, quiz=quiz, module=module,
-                           rows=review(quiz, attempt), progress=progress, module_url=item_url(module))
+                           rows=review(quiz, attempt), progress=progress, module_url=item_url(module),
+                           following=current.following if current else None, next_label=NEXT_LABELS[module.kind])
 
 
 @bp.get("/records")
@@ -96,5 +102,5 @@ def records():
     """学習の記録: every module the learner opened, with status and best score, and every attempt."""
     page = request.args.get("page", 1, type=int)
     modules, attempts = learning_record(current_user.id, page)
-    return render_template("learning/records.html", modules=modules, attempts=attempts, item_url=item_url)
+    return render_template("learning/records.html", modules=modules, attempts=attempts)
 

@@ -65,16 +65,30 @@ def curriculum_summaries(user_id: int) -> list[CurriculumSummary]:
     return summaries
 
 
-def resume_module(user_id: int, summaries: list[CurriculumSummary]) -> Module | None:
-    """Where to continue: the unfinished module opened most recently, else the first unfinished one."""
+@dataclass
+class Resume:
+    """Where the dashboard sends a learner: ``started`` is False until they opened anything."""
+
+    item: Module
+    started: bool
+
+
+def resume_module(user_id: int, summaries: list[CurriculumSummary]) -> Resume | None:
+    """Where to continue: the unfinished module opened most recently, else the first unfinished one
+    of the first curriculum in ``summaries`` (put the one a cohort requires first)."""
     row = db.session.scalar(
         select(Module).options(LISTING_COLUMNS).join(Progress, Progress.module_id == Module.id)
         .where(Progress.user_id == user_id, Progress.completed_at.is_(None), Module.retired.is_(False))
         .order_by(Progress.opened_at.desc()).limit(1)
     )
     if row is not None:
-        return row
-    return next((s.next_module for s in summaries if s.next_module), None)
+        return Resume(row, True)
+    first = next((s.next_module for s in summaries if s.next_module), None)
+    if first is None:
+        return None
+    started = any(s.completed for s in summaries) or db.session.scalar(
+        select(Progress.id).where(Progress.user_id == user_id).limit(1)) is not None
+    return Resume(first, started)
 
 
 def learning_record(user_id: int, page: int):
