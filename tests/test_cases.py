@@ -56,10 +56,15 @@ def test_overlong_field_is_refused_and_input_kept(client, learner):
 def test_sharing_can_be_withdrawn(app, client, learner):
     save(client, SHEET)
     token = csrf_from(client.get("/cases/t-case").text)
+    shared = client.post("/cases/t-case/sheet/share", data={"csrf_token": token})
+    assert shared.headers["Location"].endswith("#sheet-status")  # back at the sheet, not the top of the page
+    page = client.get("/cases/t-case").text
+    assert "共有中（研修担当者が閲覧可" in page and "下書き（あなただけが見られます）" not in page
+    assert '<div id="sheet-status" tabindex="-1" data-focus>' in page and "研修担当者と共有しました。" in page
+    assert '<div class="flashes"' not in page  # the confirmation is next to the sheet, not at the top
     client.post("/cases/t-case/sheet/share", data={"csrf_token": token})
-    assert "研修担当者と共有中" in client.get("/cases/t-case").text
-    client.post("/cases/t-case/sheet/share", data={"csrf_token": token})
-    assert "研修担当者と共有中" not in client.get("/cases/t-case").text
+    page = client.get("/cases/t-case").text
+    assert "共有中（研修担当者が閲覧可" not in page and "下書き（あなただけが見られます）" in page
 
 
 def test_another_learner_cannot_read_a_private_sheet(app, client, learner, make_user):

@@ -63,12 +63,12 @@ def save(case_id: str):
             abort(400)
         return render_case_page(case, sheet_form=form, status=400)
     if form.is_empty() and sheet_for(current_user.id, case.id) is None:
-        flash("空のシートは保存されません。どれか1つの欄に書いてから保存してください。", "error")
-        return redirect(url_for("cases.case", case_id=case.slug) + "#sheet")
+        flash("空のシートは保存されません。どれか1つの欄に書いてから保存してください。", "sheet:error")
+        return redirect(url_for("cases.case", case_id=case.slug) + "#sheet-status")
     save_sheet(current_user.id, case, form.values())
     db.session.commit()
-    flash("事例検討シートを保存しました。", "success")
-    return redirect(url_for("cases.case", case_id=case.slug) + "#sheet")
+    flash("事例検討シートを保存しました。", "sheet:success")
+    return redirect(url_for("cases.case", case_id=case.slug) + "#sheet-status")
 
 
 @bp.post("/<case_id>/sheet/share")
@@ -83,8 +83,8 @@ def share(case_id: str):
         abort(404)
     set_shared(sheet, not sheet.shared)
     db.session.commit()
-    flash("研修担当者と共有しました。" if sheet.shared else "共有を取り消しました。", "success")
-    return redirect(url_for("cases.case", case_id=case.slug) + "#sheet")
+    flash("研修担当者と共有しました。" if sheet.shared else "共有を取り消しました。", "sheet:success")
+    return redirect(url_for("cases.case", case_id=case.slug) + "#sheet-status")
 
 
 @bp.get("/sheets/<int:sheet_id>")

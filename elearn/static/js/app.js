@@ -37,3 +37,45 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// Land at the message: a summary of what to fix (or a confirmation next to its form) takes focus.
+document.addEventListener("DOMContentLoaded", () => {
+  const target = document.querySelector("[data-focus]");
+  if (target) {
+    target.scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
+  }
+});
+
+// The quiz: a running 回答済み n / N, and before sending, the unanswered questions listed as links.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-quiz]");
+  if (!form) return;
+  const questions = [...form.querySelectorAll("[data-question]")];
+  const counter = form.querySelector("[data-answered]");
+  const count = form.querySelector("[data-answered-count]");
+  const summary = document.getElementById("quiz-errors");
+  const unanswered = () => questions.filter((q) => !q.querySelector("input:checked"));
+  const update = () => { count.textContent = String(questions.length - unanswered().length); };
+  counter.hidden = false;
+  update();
+  form.addEventListener("change", update);
+  form.addEventListener("submit", (event) => {
+    const missing = unanswered();
+    if (!missing.length || !summary) return;
+    event.preventDefault();
+    const list = summary.querySelector("[data-missing-list]");
+    list.replaceChildren(...missing.map((q) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `#${q.id}`;
+      link.textContent = q.dataset.question;
+      item.append(link, "：未回答です。");
+      return item;
+    }));
+    summary.querySelector("[data-missing-count]").textContent = String(missing.length);
+    summary.hidden = false;
+    summary.scrollIntoView({ block: "start" });
+    summary.focus({ preventScroll: true });
+  });
+});
