@@ -29,14 +29,23 @@ def _content_dir(directory: str | None) -> Path:
 @content_cli.command("check")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="教材フォルダ（既定: ELEARN_CONTENT_DIR）")
 def content_check(directory: str | None) -> None:
-    """Validate every content file; print ``path:line: message`` per problem."""
+    """Validate every content file; print ``path:line: message`` per problem and ``path:line: 警告: …`` per
+    warning, then the option-length shares. Exits 1 on problems only; warnings never fail the check."""
     catalog = load_catalog(_content_dir(directory))
     for problem in catalog.problems:
         click.echo(str(problem))
+    for warning in catalog.warnings:
+        click.echo(str(warning))
+    if catalog.length_shares:
+        click.echo("選択肢の長さ（正解の選択肢が最も長い・最も短い問題の割合。README「Authoring content」参照）:")
+        for share in catalog.length_shares:
+            click.echo(f"  {share}")
     if catalog.problems:
         click.echo(f"{len(catalog.problems)} 件の問題があります（{catalog.files} ファイルを検査）。", err=True)
         sys.exit(1)
-    click.echo(f"OK: {catalog.files} ファイル、教材 {len(catalog.items)} 件、クイズ {len(catalog.quizzes)} 件に問題はありません。")
+    warned = f"（警告 {len(catalog.warnings)} 件）" if catalog.warnings else ""
+    click.echo(f"OK: {catalog.files} ファイル、教材 {len(catalog.items)} 件、クイズ {len(catalog.quizzes)} 件に"
+               f"問題はありません{warned}。")
 
 
 @content_cli.command("import")
@@ -183,3 +192,7 @@ def main() -> None:
     except InsecureConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":  # ``python -m elearn.cli …`` runs this checkout's code (the console script may not)
+    main()

@@ -168,3 +168,123 @@ def test_shipped_content_passes_check(runner):
     root = Path(__file__).resolve().parent.parent
     result = runner.invoke(args=["content", "check", "--dir", str(root)])
     assert result.exit_code == 0, result.output
+
+
+# --- Option length must not give the answer away (elearn/content/balance.py) ---------------------------
+
+def _quiz_yaml(slug: str, lengths: list[list[int]]) -> str:
+    """A quiz for module ``slug``: one single-choice question per entry; option a is correct and each
+    option's text has the given number of characters."""
+    lines = [f"id: quiz-{slug}", f"module: {slug}", "pass_mark: 60", "questions:"]
+    for number, question in enumerate(lengths, 1):
+        lines += [f"  - id: q{number}", "    type: single", "    prompt: 正しいものはどれですか。", "    options:"]
+        for index, length in enumerate(question):
+            lines += [f"      - id: {'abcd'[index]}", f"        text: {'あ' * length}"]
+            lines.append("        correct: true" if index == 0 else "        reason: 誤りです。")
+        lines += ["    explanation: 正解は a です。", "    source: テスト ＞ 見出し"]
+    return "\n".join(lines) + "\n"
+
+
+def test_check_warns_when_the_correct_option_is_always_the_longest(tree, runner):
+    """Warnings name file:line and the share; they are printed but the check still passes."""
+    (tree / "quizzes/t-alpha.yaml").write_text(_quiz_yaml("t-alpha", [[20, 10, 12]] * 9), encoding="utf-8")
+    result = runner.invoke(args=["content", "check", "--dir", str(tree)])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if "警告:" in line]
+    # initial = these 9 questions + t-beta's one single question (its two options tie, which counts).
+    assert warnings == [
+        "quizzes/t-alpha.yaml:5: 警告: initial（初任者研修）の1つ選択の問題で、正解が最も長いのは 10/10問（100%）、"
+        "偶然なら 35%（警告は 50% 超）。長さで正解が分かります。このファイルでは 9問中 9問（q1・q2・q3・q4・q5・q6・q7・q8・q9）。",
+        "quizzes/t-beta.yaml:5: 警告: initial（初任者研修）の1つ選択の問題で、正解が最も長いのは 10/10問（100%）、"
+        "偶然なら 35%（警告は 50% 超）。長さで正解が分かります。このファイルでは 1問中 1問（q1）。",
+    ], result.output
+    assert "  initial（初任者研修） 1つ選択 10問: 正解が最も長い 10問（100%）、正解が最も短い 1問（10%）" in result.output
+    assert result.output.splitlines()[-1].endswith("に問題はありません（警告 2 件）。")
+
+
+def test_check_warns_when_the_correct_option_is_always_the_shortest(tree):
+    (tree / "quizzes/t-alpha.yaml").write_text(_quiz_yaml("t-alpha", [[8, 10, 12]] * 9), encoding="utf-8")
+    warnings = [str(w) for w in load_catalog(tree).warnings]
+    assert len(warnings) == 2 and warnings[0].startswith("quizzes/t-alpha.yaml:5: 警告:"), warnings
+    assert "正解が最も短いのは 10/10問（100%）" in warnings[0]
+
+
+def test_check_is_quiet_about_balanced_quizzes(tree):
+    """Correct option longest in 3 of 9, shortest in 3, in the middle in 3: no warning."""
+    rotation = [[20, 10, 15], [10, 20, 15], [15, 10, 20]] * 3
+    (tree / "quizzes/t-alpha.yaml").write_text(_quiz_yaml("t-alpha", rotation), encoding="utf-8")
+    catalog = load_catalog(tree)
+    assert catalog.problems == [] and catalog.warnings == []
+    single = next(s for s in catalog.length_shares if (s.curriculum, s.kind) == ("initial", "single"))
+    # 9 rotated questions plus t-beta's tied one (a tie counts as both longest and shortest).
+    assert (single.questions, single.longest, single.shortest) == (10, 4, 4)
+    assert single.chance == pytest.approx((9 / 3 + 1 / 2) / 10)
+    assert not single.over("longest") and single.limit == pytest.approx(single.chance + 0.15)
+
+
+def test_too_few_questions_are_not_judged(tree):
+    (tree / "quizzes/t-alpha.yaml").write_text(_quiz_yaml("t-alpha", [[20, 10, 12]] * 6), encoding="utf-8")
+    catalog = load_catalog(tree)
+    assert catalog.warnings == []
+    assert "7問: 正解が最も長い 7問（100%）" in str(catalog.length_shares[0])
+    assert str(catalog.length_shares[0]).endswith("（8問未満のため判定なし）")
+
+
+def test_each_curriculum_is_judged_on_its_own_and_files_are_ranked(tree):
+    """The warning is printed at every contributing file, most contributing first."""
+    (tree / "quizzes/t-alpha.yaml").write_text(_quiz_yaml("t-alpha", [[20, 10, 12]] * 3 + [[10, 20, 12]] * 3),
+                                              encoding="utf-8")
+    (tree / "quizzes/t-beta.yaml").write_text(_quiz_yaml("t-beta", [[20, 10, 12]] * 6), encoding="utf-8")
+    (tree / "quizzes/t-case.yaml").write_text(_quiz_yaml("t-case", [[20, 10, 12]] * 8), encoding="utf-8")
+    balanced = [[20, 10, 15], [10, 20, 15], [15, 10, 20]] * 3
+    (tree / "quizzes/t-scene.yaml").write_text(_quiz_yaml("t-scene", balanced), encoding="utf-8")
+    warnings = [str(w) for w in load_catalog(tree).warnings]
+    assert [w.split(" ")[0] for w in warnings] == ["quizzes/t-beta.yaml:5:", "quizzes/t-alpha.yaml:5:",
+                                                  "quizzes/t-case.yaml:5:"], warnings
+    assert "initial（初任者研修）" in warnings[0] and "9/12問（75%）" in warnings[0]
+    assert "このファイルでは 6問中 6問" in warnings[0] and "このファイルでは 6問中 3問（q1・q2・q3）" in warnings[1]
+    assert "cases（事例）" in warnings[2] and "8/8問（100%）" in warnings[2]
+
+
+@pytest.mark.parametrize("texts, warning", [
+    (["あ" * 30, "い" * 10, "う" * 12], "a（30字）がほかのどの選択肢（10〜12字）とも同じか長く"),
+    (["あ" * 12, "い" * 12, "う" * 10], "a（12字）がほかのどの選択肢（10〜12字）とも同じか長く"),  # a tie counts
+    (["あ" * 10, "い" * 30, "う" * 12], None),
+])
+def test_check_warns_per_scene_when_the_recommended_option_is_longest(tree, texts, warning):
+    """At the line of the recommended option (the fixture scene's option a, line 16)."""
+    text = (tree / "courses/hints/scene-t.md").read_text(encoding="utf-8")
+    for old, new in zip(("text: 待つ", "text: 急かす", "text: 何もしない"), texts):
+        text = text.replace(old, f"text: {new}", 1)
+    (tree / "courses/hints/scene-t.md").write_text(text, encoding="utf-8")
+    warnings = [str(w) for w in load_catalog(tree).warnings]
+    if warning:
+        assert warnings == [f"courses/hints/scene-t.md:16: 警告: 推奨（recommended）の選択肢 {warning}、"
+                            "長さで推奨が分かります。ほかの選択肢も同じくらい具体的に書いてください。"]
+    else:
+        assert warnings == []
+
+
+def test_length_rules():
+    """Unit rules: whitespace does not count; ties count; multiple choice compares the correct set."""
+    from elearn.content import balance
+
+    assert balance.text_length(" 相談 支援\n") == 4
+
+    def single(*lengths):
+        options = [{"id": str(i), "text": "x" * n, "correct": i == 0} for i, n in enumerate(lengths)]
+        return balance.place_question({"id": "q", "type": "single", "options": options}, "p", 3, "initial")
+
+    assert (single(5, 4, 3).longest, single(5, 4, 3).shortest, single(5, 4, 3).chance) == (True, False, 1 / 3)
+    assert (single(5, 5, 3).longest, single(3, 3, 3).shortest) == (True, True)
+    assert (single(4, 5, 3).longest, single(4, 5, 3).shortest) == (False, False)
+
+    def multiple(correct, wrong):
+        options = ([{"id": f"c{i}", "text": "x" * n, "correct": True} for i, n in enumerate(correct)]
+                   + [{"id": f"w{i}", "text": "x" * n} for i, n in enumerate(wrong)])
+        return balance.place_question({"id": "q", "type": "multiple", "options": options}, "p", 3, "cases")
+
+    assert multiple([9, 8, 7], [6]).longest and multiple([9, 8, 7], [6]).chance == 1 / 4
+    assert not multiple([9, 5, 7], [6]).longest and not multiple([9, 5, 7], [6]).shortest
+    assert multiple([2, 3], [4, 5, 3]).shortest and multiple([2, 3], [4, 5, 3]).chance == 1 / 10
+    assert balance.place_question({"id": "q", "type": "truefalse", "answer": True}, "p", 3, "initial") is None

@@ -80,3 +80,19 @@ def test_person_first_wording():
     """Content never labels people as 「ひきこもり者」."""
     for path in list(ROOT.glob("courses/**/*.md")) + list(ROOT.glob("case_studies/*.md")) + list(ROOT.glob("quizzes/*.yaml")):
         assert "ひきこもり者" not in path.read_text(encoding="utf-8"), path
+
+
+def test_option_length_gives_no_answer_away():
+    """Issue 17: a learner who always picks the longest (or the shortest) option does no better than chance.
+
+    No quiz warning from ``content check`` (elearn/content/balance.py: chance + 15 points), and for single-choice
+    questions the stricter target of the issue: correct option longest at most chance + 10 points per curriculum.
+    Scene warnings (courses/hints, the scene author's texts) are not asserted here.
+    """
+    assert [str(w) for w in CATALOG.warnings if w.path.startswith("quizzes/")] == []
+    single = {s.curriculum: s for s in CATALOG.length_shares if s.kind == "single"}
+    assert set(single) == {"initial", "followup", "hints", "cases"}
+    for share in single.values():
+        assert share.judged(), share
+        assert share.share("longest") <= share.chance + 0.10, share
+        assert share.share("shortest") <= share.chance + 0.10, share

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .frontmatter import ContentError, Document, Problem, load_yaml, read_document
+from . import balance
+from .frontmatter import ContentError, ContentWarning, Document, Problem, load_yaml, read_document
 from .markdown import CONTENT_ID, SAFE_SCHEMES, link_targets, stray_emphasis
 from .schema import Checker, check_case, check_headings, check_module, check_quiz
 
@@ -40,6 +41,7 @@ class QuizDef:
     questions: list[dict[str, Any]]
     path: str
     content_hash: str
+    question_lines: list[int] = field(default_factory=list)  # 1-based line of each question
 
 
 @dataclass
@@ -50,6 +52,10 @@ class Catalog:
     items: dict[str, Item] = field(default_factory=dict)
     quizzes: dict[str, QuizDef] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: Things to look at that do not make the content invalid (see balance.py); never fail the check.
+    warnings: list[ContentWarning] = field(default_factory=list)
+    #: Per curriculum and question type: how often the correct option is the longest / shortest.
+    length_shares: list[balance.Share] = field(default_factory=list)
     files: int = 0
 
     @property
@@ -91,7 +97,25 @@ def load_catalog(root: Path | str) -> Catalog:
         if item.slug not in quizzed:
             catalog.problems.append(Problem(item.path, 1, f"「{item.slug}」のクイズが quizzes/ にありません。"))
     catalog.problems.sort(key=lambda p: (p.path, p.line))
+    _check_balance(catalog, documents)
     return catalog
+
+
+def _check_balance(catalog: Catalog, documents: list[tuple[Item, Document]]) -> None:
+    """Warnings when option length gives answers away: per curriculum for quizzes, per scene."""
+    placements = []
+    for quiz in sorted(catalog.quizzes.values(), key=lambda q: q.path):
+        item = catalog.items.get(quiz.module)
+        if item:
+            placements += balance.place_quiz(quiz.questions, quiz.question_lines, quiz.path, item.curriculum)
+    catalog.length_shares = balance.shares(placements)
+    catalog.warnings = balance.share_warnings(catalog.length_shares, placements)
+    for item, document in documents:
+        options = (item.meta.get("scenario") or {}).get("options") or []
+        lines = [document.meta.line("scenario", "options", index) for index in range(len(options))]
+        warning = balance.scene_warning(options, lines, item.path)
+        if warning:
+            catalog.warnings.append(warning)
 
 
 def _read_item(catalog: Catalog, file: Path) -> tuple[Item, Document] | None:
@@ -158,6 +182,7 @@ def _read_quiz(catalog: Catalog, file: Path, ids: dict[str, str]) -> None:
         slug=data["id"], module=data["module"], pass_mark=data["pass_mark"],
         title=data.get("title") or "確認テスト", questions=data["questions"], path=display,
         content_hash=_digest(file.read_bytes()),
+        question_lines=[located.line("questions", index) for index in range(len(data["questions"]))],
     )
 
 

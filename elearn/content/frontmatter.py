@@ -20,6 +20,18 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
+@dataclass(frozen=True)
+class ContentWarning:
+    """Something worth an author's look that does not make a file invalid (``content check`` still passes)."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: 警告: {self.message}"
+
+
 class ContentError(Exception):
     """A file that cannot be read at all (bad YAML, no front matter)."""
 
