@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import yaml
 
 from .conftest import ROOT, login
@@ -47,12 +48,28 @@ def test_module_quiz_and_dashboard_progress(page):
     assert "1 / 11 修了" in page.locator("main").inner_text()
 
 
-def test_missing_answer_is_shown_next_to_the_question(page):
-    login(page, "other")
-    page.goto("/courses/initial/initial-02")
-    page.get_by_role("button", name="回答を送信する").click()
-    assert page.get_by_role("alert").first.is_visible()
-    assert page.locator(".question--error").count() >= 8
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_missing_answer_lands_at_the_summary(browser, live_server, javascript):
+    """On a phone, an incomplete quiz lands at the summary (in view, focused) naming the questions as links,
+    whether the browser checks it (JS) or the server does."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844},
+                                  java_script_enabled=javascript, locale="ja-JP")
+    page = context.new_page()
+    try:
+        login(page, "other")
+        page.goto("/courses/initial/initial-02")
+        page.get_by_role("button", name="回答を送信する").click()
+        summary = page.locator("#quiz-errors")
+        summary.wait_for(state="visible")
+        assert summary.get_by_role("link", name="問1", exact=True).is_visible()
+        assert page.locator(".question--error").count() >= 8
+        box = summary.bounding_box()
+        assert box is not None and -2 <= box["y"] < 844, box  # in the viewport, not 15,000 px down
+        if javascript:
+            assert page.evaluate("document.activeElement.id") == "quiz-errors"
+            assert page.locator("[data-answered-count]").inner_text() == "0"
+    finally:
+        context.close()
 
 
 def test_scene_choice_feedback_and_hints(page):

@@ -62,6 +62,7 @@ document.addEventListener("DOMContentLoaded", () => {
   form.addEventListener("change", update);
   form.addEventListener("submit", (event) => {
     const missing = unanswered();
+    for (const q of questions) q.classList.toggle("question--error", missing.includes(q));
     if (!missing.length || !summary) return;
     event.preventDefault();
     const list = summary.querySelector("[data-missing-list]");
