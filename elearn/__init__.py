@@ -48,7 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _check_secret_key(app)
     _check_hosts(app)
 
-    from . import cli, database, errors, filters, permissions, security, security_events, urls
+    from . import cli, database, errors, filters, permissions, security, security_events, static_files, urls
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     database.init_app(app)
@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     filters.init_app(app)
     permissions.init_app(app)
     urls.init_app(app)
+    static_files.init_app(app)
     cli.init_app(app)
     _register_blueprints(app)
     if app.config["TRUSTED_PROXIES"]:

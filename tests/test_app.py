@@ -190,3 +190,14 @@ def test_no_hsts_on_plain_http(database_url):
     assert "Strict-Transport-Security" not in untrusted.get(
         "/auth/login", headers={"X-Forwarded-Proto": "https"}).headers
     assert "Strict-Transport-Security" in untrusted.get("/auth/login", base_url="https://localhost").headers
+
+
+def test_static_files_have_versioned_urls_and_a_long_lifetime(client):
+    """Pages link static files with a content hash, and those files may be cached for a year."""
+    import re
+
+    page = client.get("/auth/login").text
+    urls = re.findall(r'(/static/[^"?]+)\?v=([0-9a-f]{12})"', page)
+    assert {path for path, _ in urls} >= {"/static/css/app.css", "/static/js/app.js"}
+    response = client.get(f"{urls[0][0]}?v={urls[0][1]}")
+    assert response.status_code == 200 and "max-age=31536000" in response.headers["Cache-Control"]
