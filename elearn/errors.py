@@ -23,10 +23,10 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, detail: str | None = None):
-    """The error page for ``code``."""
+def render_error(code: int, detail: str | None = None, back: tuple[str, str] | None = None):
+    """The error page for ``code``; ``back`` is (url, label) of the way back when it is not the dashboard."""
     title, message = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+    return render_template("errors/error.html", code=code, title=title, message=detail or message, back=back), code
 
 
 def _handle_http(error: HTTPException):

@@ -1,6 +1,8 @@
 """Signing in and out, sessions, passwords and set-password links."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from elearn import create_app
@@ -166,7 +168,10 @@ def test_set_password_link_works_once(app, client, auth, make_user):
     new = "はじめてのパスワードです2026"
     response = client.post(f"/auth/set-password/{token}", data={
         "new_password": new, "confirm": new, "csrf_token": csrf_from(page.text)})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/"  # signed in, at the dashboard
+    welcome = client.get("/").text
+    assert "パスワードを設定しました" in welcome and user.email in welcome
+    auth.logout()
     assert auth.login(user.email, new).status_code == 302
     again = client.get(f"/auth/set-password/{token}")
     assert again.status_code == 404 and "このリンクは使えません" in again.text
@@ -206,6 +211,8 @@ def test_login_rate_limited_per_account(database_url, make_user):
     assert codes[:3] == [200, 200, 200]
     assert codes[3:] == [429, 429]
     assert "短時間に操作が集中しました" in response.text
+    assert re.search(r"約\d+分待ってから、もう一度お試しください", response.text)  # how long to wait
+    assert 'href="/auth/login">ログイン画面に戻る' in response.text
     with app.app_context():
         db.session.execute(db.delete(User))
         db.session.commit()

@@ -1,6 +1,7 @@
 """Views for signing in and out and for passwords."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -74,10 +75,24 @@ def login():
 @bp.errorhandler(429)
 def too_many_logins(error):
     """Over a login limit: logged as a lockout of the account (by id) or the address."""
-    if request.endpoint == "auth.login":
-        user_id = db.session.scalar(select(User.id).where(User.email == normalise_email(request.form.get("email"))))
-        security_events.login_locked(user_id)
-    return render_error(429)
+    if request.endpoint != "auth.login":
+        return render_error(429)
+    user_id = db.session.scalar(select(User.id).where(User.email == normalise_email(request.form.get("email"))))
+    security_events.login_locked(user_id)
+    return render_error(429, f"ログインの試行が続いたため、しばらく受け付けを止めています。{_wait_in_japanese()}"
+                             "もう一度お試しください。パスワードを忘れた場合は、研修担当者または管理者に"
+                             "パスワード設定用リンクの発行を依頼してください。",
+                        back=(url_for("auth.login"), "ログイン画面に戻る"))
+
+
+def _wait_in_japanese() -> str:
+    """「約N分待ってから、」 from the limit that was reached (a general phrase if it cannot be read)."""
+    try:
+        seconds = max(0, limiter.current_limit.reset_at - int(time.time()))
+    except Exception:  # noqa: BLE001 - the store may be down; the page still explains
+        return "しばらく時間をおいてから、"
+    minutes = max(1, -(-seconds // 60))
+    return f"約{minutes}分待ってから、"
 
 
 @bp.post("/logout")
@@ -126,12 +141,19 @@ def set_password_from_link(token: str):
     form.account_email = link.user.email
     if form.validate_on_submit():
         if use_set_password_link(link, form.new_password.data):
-            db.session.commit()
+            # The link proved who this is: they are signed in at once (a new session), not sent to an
+            # empty login form asking for an address an organiser chose for them.
+            user = link.user
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
-            flash("パスワードを設定しました。新しいパスワードでログインしてください。", "success")
-            return redirect(url_for("auth.login"))
+            session.permanent = True
+            start_session(user)
+            user.last_login_at = utcnow()
+            db.session.commit()
+            login_user(user)
+            flash(f"パスワードを設定しました。次回からは {user.email} とこのパスワードでログインします。", "success")
+            return redirect(landing_page(user))
         db.session.rollback()
         return render_template("auth/link_invalid.html"), 404
     return render_template("auth/set_password.html", form=form, user=link.user)

@@ -128,3 +128,14 @@ def test_keyboard_only_login_and_quiz(page):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/quiz/scene-2/attempts/\d+"))
     assert page.get_by_role("heading", name="確認テストの結果").is_visible()
+
+
+def test_password_can_be_shown_while_typing(page):
+    """The login form's password field has a toggle that shows what was typed, and hides it again."""
+    page.goto("/auth/login")
+    field = page.get_by_label("パスワード", exact=True)
+    field.fill("長い合言葉 2026")
+    page.get_by_role("button", name="パスワードを表示").click()
+    assert field.get_attribute("type") == "text"
+    page.get_by_role("button", name="パスワードを隠す").click()
+    assert field.get_attribute("type") == "password"

@@ -80,3 +80,22 @@ document.addEventListener("DOMContentLoaded", () => {
     summary.focus({ preventScroll: true });
   });
 });
+
+// Show-password toggles next to every password field (typing a long passphrase on a phone).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const input of document.querySelectorAll("input[type=password]")) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button--small password-toggle";
+    button.textContent = "パスワードを表示";
+    button.setAttribute("aria-pressed", "false");
+    button.setAttribute("aria-controls", input.id);
+    button.addEventListener("click", () => {
+      const shown = input.type === "text";
+      input.type = shown ? "password" : "text";
+      button.textContent = shown ? "パスワードを表示" : "パスワードを隠す";
+      button.setAttribute("aria-pressed", String(!shown));
+    });
+    input.insertAdjacentElement("afterend", button);
+  }
+});
