@@ -80,3 +80,30 @@ def test_0008_keeps_recorded_attendance_and_drops_marks_made_before_the_day(tmp_
         assert rows == {1: "present", 2: "absent"}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrading_an_existing_database_keeps_every_row(tmp_path):
+    """A migration that rebuilds a table on SQLite (batch mode) must not cascade-delete what refers to it:
+    enrolments, progress, sessions and board posts of existing users all survive the upgrade."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}"})
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as connection:
+            run = connection.exec_driver_sql
+            run("INSERT INTO users (id, email, display_name, organisation, prefecture, role, active, created_at) "
+                "VALUES (1, 'a@example.jp', 'A', '', '', 'learner', 1, '2026-09-01 00:00:00')")
+            run("INSERT INTO cohorts (id, name, curriculum, opens_on, closes_on, venue, online, capacity, archived, "
+                "created_at) VALUES (1, 'C', 'initial', '2026-07-01', '2026-09-30', '', 1, 10, 0, '2026-07-01 00:00:00')")
+            run("INSERT INTO enrolments (id, cohort_id, user_id, enrolled_at) VALUES (1, 1, 1, '2026-07-01 00:00:00')")
+            run("INSERT INTO modules (id, slug, kind, curriculum, position, title, minutes, meta, body_html, "
+                "content_hash, source_path, retired, imported_at) VALUES (1, 'm', 'module', 'initial', 1, 'M', 1, "
+                "'{}', '', 'x', '', 0, '2026-07-01 00:00:00')")
+            run("INSERT INTO progress (id, user_id, module_id, opened_at) VALUES (1, 1, 1, '2026-07-02 00:00:00')")
+            run("INSERT INTO user_sessions (id, token_hash, user_id, created_at, expires_at) "
+                "VALUES (1, 'h', 1, '2026-09-01 00:00:00', '2026-09-01 12:00:00')")
+        upgrade()
+        with db.engine.connect() as connection:
+            for table in ("users", "enrolments", "progress", "user_sessions"):
+                assert connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 1, table
+        db.session.remove()
+        db.engine.dispose()
