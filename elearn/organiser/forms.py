@@ -16,6 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
 from ..forms import max_length, normalise_email, required
+from ..kana import normalise_furigana
 from ..models import COHORT_CURRICULA, Role, User
 from ..permissions import is_organiser
 from .roster import PREFECTURES
@@ -150,6 +151,7 @@ class CohortForm(FlaskForm):
 
 class ParticipantForm(FlaskForm):
     name = StringField("氏名", validators=[required("氏名"), max_length("氏名", 100)])
+    furigana = StringField("ふりがな（任意）", validators=[max_length("ふりがな", 100)])
     email = EmailField("メールアドレス", validators=[
         required("メールアドレス"), max_length("メールアドレス", 254),
         Email(message="メールアドレスの形式が正しくありません。", check_deliverability=False)])
@@ -158,6 +160,12 @@ class ParticipantForm(FlaskForm):
                              choices=[SelectChoice("", "選んでください")] + [SelectChoice(p, p) for p in PREFECTURES],
                              validators=[InputRequired("都道府県を選んでください。")],
                              invalid_choice_message=choose_again("都道府県"))
+
+    def validate_furigana(self, field) -> None:
+        """Hiragana or katakana (full or half width) only; it is stored as hiragana."""
+        problem = normalise_furigana(field.data)[1]
+        if problem:
+            raise ValidationError(problem + "。")
 
 
 class RosterForm(FlaskForm):
