@@ -190,3 +190,23 @@ class RosterForm(FlaskForm):
 def organiser_role_note() -> str:
     """Shown under the organisers field."""
     return f"「{Role.ORGANISER.label}」または「{Role.ADMIN.label}」の役割を持つアカウントのメールアドレス。"
+
+
+class GroupSizeForm(FlaskForm):
+    """The sizes a proposal aims for (e.g. 5–7 people a group)."""
+
+    smallest = JapaneseIntegerField("1グループの人数（下限）", validators=[InputRequired("人数を入力してください。"),
+                                                                   NumberRange(2, 30, "2〜30人で入力してください。")])
+    largest = JapaneseIntegerField("1グループの人数（上限）", validators=[InputRequired("人数を入力してください。"),
+                                                                  NumberRange(2, 30, "2〜30人で入力してください。")])
+
+    def validate_largest(self, field) -> None:
+        if self.smallest.data is not None and field.data is not None and field.data < self.smallest.data:
+            raise ValidationError("上限は下限以上にしてください。")
+
+
+class CopyGroupsForm(FlaskForm):
+    """Another day of the cohort whose groups to copy."""
+
+    source = SelectField("コピー元の日", coerce=int, validators=[InputRequired("コピー元の日を選んでください。")],
+                         invalid_choice_message=choose_again("コピー元の日"))

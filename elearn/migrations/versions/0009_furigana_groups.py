@@ -1,4 +1,4 @@
-"""ふりがな and a folded search key on users
+"""ふりがな and a folded search key on users; groups per in-person day; sheets shared with a group
 
 Revision ID: 0009
 Revises: 0008
@@ -7,6 +7,8 @@ Create Date: 2026-12-02 10:00:00
 ``users.furigana`` (hiragana, "" when unknown) and ``users.search_key``: 氏名, ふりがな, 所属 and
 email folded by ``elearn.kana.fold`` (NFKC, lower case, katakana as hiragana, variant kanji), back-filled
 here for every existing account, so a name search is one substring LIKE on one column.
+``group_plans`` (a day's sizes, seed, lock) and ``group_members`` (one group per person and day);
+``case_sheets.group_shared_at``.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -33,7 +35,42 @@ def upgrade():
         connection.execute(sa.text("UPDATE users SET search_key = :key WHERE id = :id"),
                            [{"id": user_id, "key": search_key(*fields)} for user_id, *fields in users[start:start + BATCH]])
 
+    op.create_table(
+        'group_plans',
+        sa.Column('day_id', sa.Integer(), nullable=False),
+        sa.Column('smallest', sa.Integer(), nullable=False),
+        sa.Column('largest', sa.Integer(), nullable=False),
+        sa.Column('seed', sa.Integer(), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('locked_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('locked_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['day_id'], ['cohort_days.id'], name=op.f('fk_group_plans_day_id_cohort_days'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['locked_by_id'], ['users.id'], name=op.f('fk_group_plans_locked_by_id_users'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('day_id', name=op.f('pk_group_plans')),
+    )
+    op.create_table(
+        'group_members',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('day_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('number', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['day_id'], ['cohort_days.id'], name=op.f('fk_group_members_day_id_cohort_days'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_group_members_user_id_users'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_group_members')),
+        sa.UniqueConstraint('day_id', 'user_id', name=op.f('uq_group_members_day_id_user_id')),
+    )
+    op.create_index(op.f('ix_group_members_user_id'), 'group_members', ['user_id'], unique=False)
+    op.add_column('case_sheets', sa.Column('group_shared_at', sa.DateTime(timezone=True), nullable=True))
+
 
 def downgrade():
+    op.drop_column('case_sheets', 'group_shared_at')
+    op.drop_index(op.f('ix_group_members_user_id'), table_name='group_members')
+    op.drop_table('group_members')
+    op.drop_table('group_plans')
     op.drop_column('users', 'search_key')
     op.drop_column('users', 'furigana')
