@@ -7,11 +7,12 @@ from .cohort import (ATTENDED_VALUES, COHORT_CURRICULA, NOT_RECORDED, Attendance
                      Cohort, CohortDay, Enrolment, RosterImport, cohort_modules, cohort_organisers)
 from .content import CURRICULA, Module, Quiz
 from .groups import GroupMember, GroupPlan
+from .printing import DEFAULT_CERTIFICATE_TITLE, CertificateSettings
 from .progress import Progress, ProgressStatus, QuizAttempt
 from .user import ROLE_LABELS, Role, SetPasswordLink, User, UserSession
 
 __all__ = [
-    "ATTENDED_VALUES", "Attendance", "AttendanceStatus", "NOT_RECORDED", "COHORT_CURRICULA", "CURRICULA", "CaseSheet", "Certificate", "Cohort",
+    "ATTENDED_VALUES", "Attendance", "AttendanceStatus", "NOT_RECORDED", "COHORT_CURRICULA", "CURRICULA", "CaseSheet", "Certificate", "CertificateSettings", "Cohort", "DEFAULT_CERTIFICATE_TITLE",
     "CohortDay", "Enrolment", "GroupMember", "GroupPlan", "MODERATION_ACTIONS", "REPORT_REASONS", "ROLE_LABELS", "SHEET_FIELDS",
     "BoardAuthorReveal", "BoardModerationLog", "BoardPost", "BoardReaction", "BoardReport",
     "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SetPasswordLink", "User",

@@ -210,3 +210,12 @@ class CopyGroupsForm(FlaskForm):
 
     source = SelectField("コピー元の日", coerce=int, validators=[InputRequired("コピー元の日を選んでください。")],
                          invalid_choice_message=choose_again("コピー元の日"))
+
+
+class CertificateSettingsForm(FlaskForm):
+    """How a cohort's 修了証 names itself and its issuer."""
+
+    title = StringField("表題", validators=[required("表題"), max_length("表題", 40)])
+    issuer = StringField("発行者名", validators=[required("発行者名"), max_length("発行者名", 200)])
+    issuer_title = StringField("発行者の職名・氏名（任意）", validators=[max_length("発行者の職名・氏名", 200)])
+    seal = BooleanField("公印を押す欄を印刷する")

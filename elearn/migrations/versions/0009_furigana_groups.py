@@ -1,4 +1,4 @@
-"""ふりがな and a folded search key on users; groups per in-person day; sheets shared with a group
+"""ふりがな and a folded search key on users; groups per in-person day; sheets shared with a group; certificate settings
 
 Revision ID: 0009
 Revises: 0008
@@ -8,7 +8,7 @@ Create Date: 2026-12-02 10:00:00
 email folded by ``elearn.kana.fold`` (NFKC, lower case, katakana as hiragana, variant kanji), back-filled
 here for every existing account, so a name search is one substring LIKE on one column.
 ``group_plans`` (a day's sizes, seed, lock) and ``group_members`` (one group per person and day);
-``case_sheets.group_shared_at``.
+``case_sheets.group_shared_at``; ``certificate_settings`` (a cohort's 修了証 title, issuer, seal).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -65,9 +65,22 @@ def upgrade():
     )
     op.create_index(op.f('ix_group_members_user_id'), 'group_members', ['user_id'], unique=False)
     op.add_column('case_sheets', sa.Column('group_shared_at', sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        'certificate_settings',
+        sa.Column('cohort_id', sa.Integer(), nullable=False),
+        sa.Column('title', sa.String(length=40), nullable=False),
+        sa.Column('issuer', sa.String(length=200), nullable=False),
+        sa.Column('issuer_title', sa.String(length=200), nullable=False),
+        sa.Column('seal', sa.Boolean(), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_certificate_settings_cohort_id_cohorts'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('cohort_id', name=op.f('pk_certificate_settings')),
+    )
 
 
 def downgrade():
+    op.drop_table('certificate_settings')
     op.drop_column('case_sheets', 'group_shared_at')
     op.drop_index(op.f('ix_group_members_user_id'), table_name='group_members')
     op.drop_table('group_members')
