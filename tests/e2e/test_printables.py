@@ -17,12 +17,16 @@ from elearn.extensions import db
 from elearn.models import (Attendance, CertificateSettings, Cohort, CohortDay, Enrolment, Module, Progress, Role,
                            User, utcnow)
 
-from .conftest import ACCOUNTS, login
+from elearn.passwords import hash_password
+
+from .conftest import ARTIFACTS, PASSWORD
 
 A4_PORTRAIT, A4_LANDSCAPE = (595.28, 841.89), (841.89, 595.28)
 ORGANISATIONS = ["北区ひきこもり地域支援センター", "南町保健福祉課", "東市社会福祉協議会", "西村ひきこもりサポート事業所",
                  "中央精神保健福祉センター"]
 PEOPLE = 23
+#: The organiser of these tests, signed in once for the module (logins are rate-limited per account).
+ORGANISER = "e2e-print-organiser@example.jp"
 KANA = "あいうえおかきくけこさしすせそたちつてとなにぬねの"
 
 
@@ -37,7 +41,9 @@ def printing(live_server, live_database):
     an in-person day today with locked groups of 5–7, and one participant who has earned the 修了証."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": live_database, "MAINTENANCE_COMMAND": True})
     with app.app_context():
-        organiser = db.session.scalar(select(User).where(User.email == ACCOUNTS["organiser"]))
+        organiser = User(email=ORGANISER, display_name="E2E 印刷担当", role=Role.ORGANISER.value,
+                         password_hash=hash_password(PASSWORD))
+        db.session.add(organiser)
         cohort = Cohort(name="E2E 印刷研修", curriculum="initial", opens_on=today() - timedelta(days=20),
                         closes_on=today() + timedelta(days=10), venue="E2E会館", capacity=100)
         cohort.days = [CohortDay(day=today())]
@@ -66,6 +72,37 @@ def printing(live_server, live_database):
         db.session.remove()
         db.engine.dispose()
     return result
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser, live_server, printing, tmp_path_factory):
+    """The organiser's cookies, from one sign-in through the login form."""
+    context = browser.new_context(base_url=live_server, locale="ja-JP")
+    page = context.new_page()
+    page.goto("/auth/login")
+    page.get_by_label("メールアドレス").fill(ORGANISER)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url("**/")
+    state = str(tmp_path_factory.mktemp("print-state") / "state.json")
+    context.storage_state(path=state)
+    context.close()
+    return state
+
+
+@pytest.fixture
+def page(browser, live_server, signed_in, request):
+    """A browser context already signed in as the organiser; a screenshot is saved when the test fails."""
+    context = browser.new_context(base_url=live_server, locale="ja-JP", storage_state=signed_in,
+                                  viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
 
 
 def _pdf(page, tmp_path, name: str) -> tuple[dict, str]:
@@ -98,7 +135,6 @@ def _flat(text: str) -> str:
 
 
 def test_reception_list_is_landscape_with_every_column_and_person(page, printing, tmp_path):
-    login(page, "organiser")
     page.goto(f"/organiser/cohorts/{printing['cohort']}/print/reception?day={printing['day']}")
     page.set_viewport_size({"width": 1047, "height": 740})  # A4 landscape less 10 mm margins, at 96 dpi
     page.emulate_media(media="print")
@@ -113,7 +149,6 @@ def test_reception_list_is_landscape_with_every_column_and_person(page, printing
 
 
 def test_name_tags_ten_to_a_portrait_page(page, printing, tmp_path):
-    login(page, "organiser")
     page.goto(f"/organiser/cohorts/{printing['cohort']}/days/{printing['day']}/print/name-tags")
     assert page.locator(".name-tag").count() == PEOPLE
     info, text = _pdf(page, tmp_path, "name-tags")
@@ -123,7 +158,6 @@ def test_name_tags_ten_to_a_portrait_page(page, printing, tmp_path):
 
 
 def test_group_lists(page, printing, tmp_path):
-    login(page, "organiser")
     page.goto(f"/organiser/cohorts/{printing['cohort']}/days/{printing['day']}/print/groups")
     info, text = _pdf(page, tmp_path, "groups")
     assert all(_is(size, A4_PORTRAIT) for size in info["sizes"])
@@ -134,7 +168,6 @@ def test_group_lists(page, printing, tmp_path):
 
 def test_password_slips_issue_links_with_qr_codes(page, printing, tmp_path):
     """The POST issues a fresh link per participant without a password: 23 slips, 6 to a page, a QR code each."""
-    login(page, "organiser")
     page.goto(f"/organiser/cohorts/{printing['cohort']}/print")
     page.get_by_role("button", name="リンクを発行して案内を印刷する").click()
     assert page.locator(".slip").count() == PEOPLE and page.locator("svg.slip__qr").count() == PEOPLE
@@ -151,7 +184,6 @@ def test_password_slips_issue_links_with_qr_codes(page, printing, tmp_path):
 
 
 def test_completion_matrix_landscape_with_every_column(page, printing, tmp_path):
-    login(page, "organiser")
     page.goto(f"/organiser/cohorts/{printing['cohort']}/print/completion")
     page.set_viewport_size({"width": 1047, "height": 740})
     page.emulate_media(media="print")
@@ -167,7 +199,6 @@ def test_completion_matrix_landscape_with_every_column(page, printing, tmp_path)
 
 
 def test_certificate_prints_on_one_page_with_issuer_and_seal(page, printing, tmp_path):
-    login(page, "organiser")
     page.goto(f"/organiser/cohorts/{printing['cohort']}/participants/{printing['earned']}/certificate")
     info, text = _pdf(page, tmp_path, "certificate")
     assert info["pages"] == 1 and _is(info["sizes"][0], A4_PORTRAIT)
