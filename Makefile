@@ -33,12 +33,13 @@ test: install browser
 	$(BIN)/python -m pytest
 
 # Debian's Chromium (and Japanese fonts) for the browser tests; Playwright cannot download its own.
+# poppler-utils (pdfinfo, pdftotext) reads back the printables the browser tests print as PDF.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	  else \
-	    echo "chromium is missing: install it (sudo apt-get install chromium fonts-noto-cjk) to run the browser tests"; \
+	    echo "chromium or poppler-utils is missing: install them (sudo apt-get install chromium fonts-noto-cjk poppler-utils) to run the browser tests"; \
 	  fi; }
 
 check: install

@@ -5,10 +5,13 @@ from functools import wraps
 
 from flask import Flask, abort
 from flask_login import current_user, login_required
-from sqlalchemy import and_, exists, false, select, true
+from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
+from .dates import today
 from .extensions import db
-from .models import BoardPost, BoardThread, CaseSheet, Cohort, Enrolment, Role, User, cohort_organisers
+from .models import (BoardPost, BoardThread, CaseSheet, Cohort, CohortDay, Enrolment, GroupMember, GroupPlan, Role,
+                     User, cohort_organisers)
 
 
 def is_admin(user: User) -> bool:
@@ -77,9 +80,32 @@ def sheet_shared_with_enrolment():
                 CaseSheet.shared_at >= Enrolment.enrolled_at)
 
 
+def sheet_shared_with_group(viewer_id: int):
+    """An SQL condition on a :class:`CaseSheet`: its author also shared it with their group, and
+    ``viewer_id`` is in that group on an in-person day, while the cohort runs.
+
+    The group must be locked (participants see groups only then), the cohort not archived and
+    between its opening and the later of its closing and that day (Japan time); the author must have
+    been enrolled in that cohort when sharing with the group, as for organisers.
+    """
+    author, viewer = aliased(GroupMember), aliased(GroupMember)
+    now = today()
+    return exists().where(
+        CaseSheet.shared_at.is_not(None), CaseSheet.group_shared_at.is_not(None),
+        author.user_id == CaseSheet.user_id, viewer.user_id == viewer_id, viewer.user_id != author.user_id,
+        viewer.day_id == author.day_id, viewer.number == author.number,
+        GroupPlan.day_id == author.day_id, GroupPlan.locked_at.is_not(None),
+        CohortDay.id == author.day_id, Cohort.id == CohortDay.cohort_id, Cohort.archived.is_(False),
+        Cohort.opens_on <= now, or_(Cohort.closes_on >= now, CohortDay.day >= now),
+        Enrolment.cohort_id == Cohort.id, Enrolment.user_id == CaseSheet.user_id,
+        CaseSheet.group_shared_at >= Enrolment.enrolled_at)
+
+
 def can_view_sheet(user: User, sheet: CaseSheet) -> bool:
     """A 事例検討シート is private to its author; once shared, admins and the organisers it is shared
-    with (:func:`sheet_shared_with_enrolment`) may read it too. Withdrawing the share withdraws their access."""
+    with (:func:`sheet_shared_with_enrolment`) may read it too, and, when the author also shared it
+    with their group, that group's members while the cohort runs (:func:`sheet_shared_with_group`).
+    Withdrawing the share withdraws every such access."""
     if not user.is_authenticated:
         return False
     if sheet.user_id == user.id:
@@ -88,9 +114,12 @@ def can_view_sheet(user: User, sheet: CaseSheet) -> bool:
         return False
     if is_admin(user):
         return True
-    return is_organiser(user) and bool(db.session.scalar(select(exists().where(
-        CaseSheet.id == sheet.id, sheet_shared_with_enrolment(),
-        Enrolment.cohort_id == cohort_organisers.c.cohort_id, cohort_organisers.c.user_id == user.id))))
+    if is_organiser(user) and db.session.scalar(select(exists().where(
+            CaseSheet.id == sheet.id, sheet_shared_with_enrolment(),
+            Enrolment.cohort_id == cohort_organisers.c.cohort_id, cohort_organisers.c.user_id == user.id))):
+        return True
+    return sheet.group_shared_at is not None and bool(db.session.scalar(select(exists().where(
+        CaseSheet.id == sheet.id, sheet_shared_with_group(user.id)))))
 
 
 def can_moderate(user: User) -> bool:

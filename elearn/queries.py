@@ -3,6 +3,9 @@
 ``?page=`` comes from the URL, so any number may arrive (0, -1, 9223372036854775807): it is clamped
 to the pages that exist, and the offset never overflows a database integer. Search is a substring
 match (Japanese has no spaces between words) with LIKE wildcards escaped, so 「50%」 finds 「50%」.
+A person search folds the query like ``users.search_key`` (:func:`elearn.kana.fold`), so 「たかはし」
+finds 高橋 by ふりがな, 「髙橋」 finds 高橋, 「ﾀｶﾊｼ」 finds たかはし; people are listed by
+``User.sort_name`` (ふりがな, else 氏名).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 
 from .extensions import db
+from .kana import fold
 from .models import User
 
 SEARCH_MAX_LENGTH = 100
@@ -72,11 +76,17 @@ def contains(columns, text: str):
 
 
 def person_matches(query: str):
-    """A condition matching 氏名, メールアドレス or 所属 containing ``query`` (None for an empty query)."""
-    query = search_text(query)
-    if not query:
+    """A condition matching 氏名, ふりがな, メールアドレス or 所属 containing ``query`` (None for an empty
+    query): one LIKE on the folded ``users.search_key``, the query folded the same way."""
+    folded = fold(search_text(query))
+    if not folded:
         return None
-    return contains((User.display_name, User.email, User.organisation), query)
+    return User.search_key.contains(folded, autoescape=True)
+
+
+def person_order() -> tuple:
+    """ORDER BY for lists of people: あいうえお order of ``User.sort_name``, then the id (stable)."""
+    return User.sort_name, User.id
 
 
 def search_users(query: str, roles: list[str] | None = None, page: int | None = 1, within=None,
@@ -85,7 +95,7 @@ def search_users(query: str, roles: list[str] | None = None, page: int | None = 
 
     ``within``, a select of user ids, limits the search to those users (an organiser's participants).
     """
-    statement = select(User).order_by(User.display_name, User.id)
+    statement = select(User).order_by(*person_order())
     if within is not None:
         statement = statement.where(User.id.in_(within))
     matching = person_matches(query)

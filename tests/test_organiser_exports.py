@@ -55,14 +55,14 @@ def test_completion_csv(client, exported):
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf") and b"\r\n" in body
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0][:8] == ["氏名", "メールアドレス", "所属", "都道府県", "最終ログイン", "完了数", "必修数", "状態"]
-    assert rows[0][8:] == ["1. テスト教材A", "2. テスト教材B", "出席 9/26", "修了証"]
+    assert rows[0][:9] == ["氏名", "メールアドレス", "所属", "都道府県", "ふりがな", "最終ログイン", "完了数", "必修数", "状態"]
+    assert rows[0][9:] == ["1. テスト教材A", "2. テスト教材B", "出席 9/26", "修了証"]
     by_email = {row[1]: row for row in rows[1:]}
     assert by_email["hanako@example.jp"] == ["山田 花子", "hanako@example.jp", "○○市ひきこもり地域支援センター", "東京都",
-                                             "", "1", "2", "未完了", "2026/09/02", "学習中", "出席", ""]
+                                             "", "", "1", "2", "未完了", "2026/09/02", "学習中", "出席", ""]
     evil = by_email["evil@example.jp"]
     assert evil[0] == "'=HYPERLINK(\"http://evil.example/\",\"押して\")" and evil[2] == "'@所属"
-    assert evil[8:] == ["未着手", "未着手", "欠席", ""]
+    assert evil[9:] == ["未着手", "未着手", "欠席", ""]
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
@@ -75,7 +75,7 @@ def test_completion_xlsx(client, exported):
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0][0] == "氏名" and sheet.title == "修了状況"
     by_email = {row[1]: row for row in rows[1:]}
-    assert by_email["hanako@example.jp"][8] == datetime(2026, 9, 2)
+    assert by_email["hanako@example.jp"][9] == datetime(2026, 9, 2)
     evil_cell = sheet.cell(row=[r[1] for r in rows].index("evil@example.jp") + 1, column=1)
     assert evil_cell.data_type == "s" and evil_cell.value.startswith("'=")
 
@@ -105,4 +105,4 @@ def test_export_merges_streams_in_small_batches(app, client, exported, monkeypat
     monkeypatch.setattr(exports, "BATCH", 1)
     rows = list(csv.reader(io.StringIO(client.get(f"/organiser/cohorts/{exported.id}/completion.csv")
                                        .get_data().decode("utf-8-sig"))))
-    assert {row[1]: row[8] for row in rows[1:]} == {"evil@example.jp": "未着手", "hanako@example.jp": "2026/09/02"}
+    assert {row[1]: row[9] for row in rows[1:]} == {"evil@example.jp": "未着手", "hanako@example.jp": "2026/09/02"}

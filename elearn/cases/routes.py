@@ -13,7 +13,7 @@ from ..models import SHEET_FIELDS, CaseSheet, ProgressStatus
 from ..permissions import can_view_sheet
 from . import bp
 from .forms import SHEET_HINTS, SheetForm
-from .services import save_sheet, set_shared, sheet_for
+from .services import save_sheet, set_group_shared, set_shared, sheet_for
 
 
 def _case_or_404(case_id: str):
@@ -85,6 +85,25 @@ def share(case_id: str):
     db.session.commit()
     flash("研修担当者と共有しました。" if sheet.shared else "共有を取り消しました。", "sheet:success")
     return redirect(url_for("cases.case", case_id=case.slug) + "#sheet-status")
+
+
+@bp.post("/<case_id>/sheet/share-group")
+@login_required
+def share_group(case_id: str):
+    """Also share a shared sheet with the learner's group on in-person days, or stop."""
+    case = _case_or_404(case_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    sheet = sheet_for(current_user.id, case.id)
+    if sheet is None:
+        abort(404)
+    if not sheet.shared:
+        flash("グループと共有するには、先に研修担当者と共有してください。", "error")
+        return redirect(url_for("cases.case", case_id=case.slug) + "#sheet")
+    set_group_shared(sheet, not sheet.group_shared)
+    db.session.commit()
+    flash("グループのメンバーとも共有しました。" if sheet.group_shared else "グループとの共有を取り消しました。", "success")
+    return redirect(url_for("cases.case", case_id=case.slug) + "#sheet")
 
 
 @bp.get("/sheets/<int:sheet_id>")

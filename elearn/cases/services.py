@@ -25,5 +25,12 @@ def save_sheet(user_id: int, case: Module, values: dict[str, str]) -> CaseSheet:
 
 
 def set_shared(sheet: CaseSheet, shared: bool) -> None:
-    """Share the sheet with the organisers of the learner's cohorts, or withdraw it."""
+    """Share the sheet with the organisers of the learner's cohorts, or withdraw it (from the group too)."""
     sheet.shared_at = utcnow() if shared else None
+    if not shared:
+        sheet.group_shared_at = None
+
+
+def set_group_shared(sheet: CaseSheet, shared: bool) -> None:
+    """Also share an already shared sheet with the author's group on in-person days, or stop."""
+    sheet.group_shared_at = utcnow() if shared and sheet.shared_at is not None else None

@@ -1,7 +1,9 @@
 """The printable 修了証, or what is still missing, for its holder and the cohort's organisers."""
 from __future__ import annotations
 
-from flask import abort, render_template
+from dataclasses import dataclass
+
+from flask import abort, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,9 +11,29 @@ from ..cohorts.certificates import ensure_certificate, find_certificate, format_
 from ..cohorts.rules import eligibility
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Cohort, Enrolment, User
+from ..models import DEFAULT_CERTIFICATE_TITLE, CertificateSettings, Cohort, Enrolment, User
 from ..permissions import can_view_certificate
 from ..urls import external_url
+
+
+@dataclass
+class CertificateWording:
+    """What a cohort's 修了証 prints about itself and who issues it."""
+
+    title: str
+    issuer: str
+    issuer_title: str
+    seal: bool
+
+
+def certificate_wording(cohort: Cohort) -> CertificateWording:
+    """The cohort's certificate settings, or the defaults (issuer: the app's ``CERTIFICATE_ISSUER``)."""
+    settings = db.session.get(CertificateSettings, cohort.id)
+    if settings is None:
+        return CertificateWording(DEFAULT_CERTIFICATE_TITLE, current_app.config["CERTIFICATE_ISSUER"], "", True)
+    return CertificateWording(settings.title or DEFAULT_CERTIFICATE_TITLE,
+                              settings.issuer or current_app.config["CERTIFICATE_ISSUER"], settings.issuer_title,
+                              settings.seal)
 
 
 def certificate_page(cohort: Cohort, holder: User, back_url: str):
@@ -36,5 +58,5 @@ def certificate_page(cohort: Cohort, holder: User, back_url: str):
             certificate = ensure_certificate(cohort, holder)
     code = format_code(certificate.code)
     return render_template("certificates/certificate.html", cohort=cohort, certificate=certificate,
-                           code=code, back_url=back_url,
+                           code=code, back_url=back_url, wording=certificate_wording(cohort),
                            verify_url=external_url("certificates.verify", code=code))

@@ -2,14 +2,16 @@
 shows only what is printed)."""
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from ..cohorts.certificates import format_code, normalise_code
 from ..cohorts.certificates import verify as verify_code
+from ..cohorts.groups import my_groups
 from ..cohorts.learner import cohorts_for_learner
 from ..extensions import db, limiter
-from ..models import Cohort
+from ..models import Cohort, Enrolment
 from . import bp
 from .pages import certificate_page
 
@@ -27,6 +29,19 @@ def own(cohort_id: int):
     """The signed-in learner's own certificate for a cohort they took part in."""
     cohort = db.get_or_404(Cohort, cohort_id)
     return certificate_page(cohort, current_user, url_for("certificates.mine"))
+
+
+@bp.get("/certificates/<int:cohort_id>/groups")
+@login_required
+def groups(cohort_id: int):
+    """The participant's group on each in-person day (once the organiser locked it): its members'
+    names and 所属, and the 事例検討シート they shared with the group."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    enrolled = db.session.scalar(select(Enrolment.id).where(Enrolment.cohort_id == cohort.id,
+                                                            Enrolment.user_id == current_user.id))
+    if enrolled is None or cohort.archived:
+        abort(404)
+    return render_template("certificates/groups.html", cohort=cohort, groups=my_groups(cohort, current_user.id))
 
 
 def _verify_limit() -> str:

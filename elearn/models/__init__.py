@@ -6,12 +6,14 @@ from .board import (MODERATION_ACTIONS, REPORT_REASONS, BoardAuthorReveal, Board
 from .cohort import (ATTENDED_VALUES, COHORT_CURRICULA, NOT_RECORDED, Attendance, AttendanceStatus, Certificate,
                      Cohort, CohortDay, Enrolment, RosterImport, cohort_modules, cohort_organisers)
 from .content import CURRICULA, Module, Quiz
+from .groups import GroupMember, GroupPlan
+from .printing import DEFAULT_CERTIFICATE_TITLE, CertificateSettings
 from .progress import Progress, ProgressStatus, QuizAttempt
 from .user import ROLE_LABELS, Role, SetPasswordLink, User, UserSession
 
 __all__ = [
-    "ATTENDED_VALUES", "Attendance", "AttendanceStatus", "NOT_RECORDED", "COHORT_CURRICULA", "CURRICULA", "CaseSheet", "Certificate", "Cohort",
-    "CohortDay", "Enrolment", "MODERATION_ACTIONS", "REPORT_REASONS", "ROLE_LABELS", "SHEET_FIELDS",
+    "ATTENDED_VALUES", "Attendance", "AttendanceStatus", "NOT_RECORDED", "COHORT_CURRICULA", "CURRICULA", "CaseSheet", "Certificate", "CertificateSettings", "Cohort", "DEFAULT_CERTIFICATE_TITLE",
+    "CohortDay", "Enrolment", "GroupMember", "GroupPlan", "MODERATION_ACTIONS", "REPORT_REASONS", "ROLE_LABELS", "SHEET_FIELDS",
     "BoardAuthorReveal", "BoardModerationLog", "BoardPost", "BoardReaction", "BoardReport",
     "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SetPasswordLink", "User",
     "UserSession", "UTCDateTime", "cohort_modules", "cohort_organisers", "utcnow",

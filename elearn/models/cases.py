@@ -38,6 +38,9 @@ class CaseSheet(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Also shared with the author's group on an in-person day (only while ``shared_at`` is set);
+    #: see elearn.permissions.sheet_shared_with_group.
+    group_shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
     module: Mapped[Module] = relationship()
@@ -45,3 +48,7 @@ class CaseSheet(db.Model):
     @property
     def shared(self) -> bool:
         return self.shared_at is not None
+
+    @property
+    def group_shared(self) -> bool:
+        return self.shared_at is not None and self.group_shared_at is not None

@@ -48,7 +48,7 @@ class Cohort(db.Model):
     days: Mapped[list[CohortDay]] = relationship(
         back_populates="cohort", order_by="CohortDay.day", cascade="all, delete-orphan", passive_deletes=True
     )
-    organisers: Mapped[list[User]] = relationship(secondary=cohort_organisers, order_by=User.display_name)
+    organisers: Mapped[list[User]] = relationship(secondary=cohort_organisers, order_by=User.sort_name)
     required_modules: Mapped[list[Module]] = relationship(
         secondary=cohort_modules, order_by=(Module.curriculum, Module.position)
     )

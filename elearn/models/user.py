@@ -5,10 +5,12 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text, event, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..kana import search_key, sort_name
 from .base import UTCDateTime, utcnow
 
 
@@ -29,6 +31,16 @@ ROLE_LABELS = {Role.LEARNER: "受講者", Role.ORGANISER: "研修担当", Role.M
                Role.ADMIN: "管理者"}
 
 
+def _search_key_on_insert(context) -> str:
+    """``search_key`` of a new row, from the values being inserted (ORM and bulk inserts alike)."""
+    values = context.get_current_parameters()
+    return search_key(*(values.get(name) for name in SEARCH_FIELDS))
+
+
+#: The columns a name search looks at, folded together into ``users.search_key``.
+SEARCH_FIELDS = ("display_name", "furigana", "organisation", "email")
+
+
 class User(UserMixin, db.Model):
     """A person with an account: learner, organiser, moderator or admin."""
 
@@ -37,6 +49,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
+    #: ふりがな in hiragana ("" when not given); names are listed by it (see ``sort_name``).
+    furigana: Mapped[str] = mapped_column(String(100), default="", server_default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
     prefecture: Mapped[str] = mapped_column(String(10), default="")
     role: Mapped[str] = mapped_column(String(20), default=Role.LEARNER.value)
@@ -48,6 +62,9 @@ class User(UserMixin, db.Model):
     #: Only that cohort's organisers may issue its first set-password link (see elearn.permissions).
     created_for_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"),
                                                               index=True)
+    #: 氏名, ふりがな, 所属 and メールアドレス folded by :func:`elearn.kana.fold` (kept up to date on every
+    #: insert and update): a name search is one substring match on this column (elearn.queries).
+    search_key: Mapped[str] = mapped_column(Text, default=_search_key_on_insert, server_default="")
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -62,6 +79,16 @@ class User(UserMixin, db.Model):
             raise RuntimeError("user has no login session")
         return self.session_token
 
+    @hybrid_property
+    def sort_name(self) -> str:
+        """What lists are sorted by (あいうえお order): the ふりがな when given, else the name."""
+        return sort_name(self.furigana, self.display_name)
+
+    @sort_name.inplace.expression
+    @classmethod
+    def _sort_name_expression(cls):
+        return func.coalesce(func.nullif(cls.furigana, ""), cls.display_name)
+
     @property
     def is_active(self) -> bool:
         return self.active
@@ -72,6 +99,12 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+@event.listens_for(User, "before_update")
+def _refresh_search_key(mapper, connection, user: User) -> None:
+    """A changed name, ふりがな, 所属 or email changes the search key in the same UPDATE."""
+    user.search_key = search_key(*(getattr(user, name) for name in SEARCH_FIELDS))
 
 
 class UserSession(db.Model):

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
-from . import routes, routes_certificates, routes_participants, routes_tracking  # noqa: E402,F401
+from . import routes, routes_certificates, routes_groups, routes_participants, routes_print, routes_tracking  # noqa: E402,F401

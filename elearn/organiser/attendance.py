@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select
 from ..dates import today
 from ..extensions import db
 from ..models import Attendance, AttendanceStatus, CohortDay, Enrolment, User, utcnow
-from ..queries import Page, paginate, person_matches
+from ..queries import Page, paginate, person_matches, person_order
 
 PER_PAGE = 200
 #: The form's value for 未記録 (taking a record back).
@@ -38,7 +38,7 @@ def attendance_page(day: CohortDay, query: str = "", page: int = 1) -> Page:
     matching = person_matches(query)
     if matching is not None:
         statement = statement.where(matching)
-    return paginate(statement.order_by(User.display_name, User.id), page, PER_PAGE, rows=True)
+    return paginate(statement.order_by(*person_order()), page, PER_PAGE, rows=True)
 
 
 def day_counts(day: CohortDay) -> dict[str, int]:

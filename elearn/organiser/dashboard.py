@@ -199,8 +199,8 @@ def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sor
     matching = person_matches(query)
     if matching is not None:
         statement = statement.where(matching)
-    keys = {"name": [User.display_name], "organisation": [User.organisation, User.display_name],
-            "progress": [count, User.display_name]}[sort if sort in SORTS else "name"]
+    keys = {"name": [User.sort_name], "organisation": [User.organisation, User.sort_name],
+            "progress": [count, User.sort_name]}[sort if sort in SORTS else "name"]
     statement = statement.order_by(*[k.desc() if descending else k for k in keys], User.id)
     result = paginate(statement, page, PER_PAGE, rows=True)
     result.items = [ParticipantRow(*row) for row in result.items]
@@ -220,7 +220,7 @@ def _plain_matrix_page(cohort: Cohort, module_ids: list[int], *, show: str, sort
     matching = person_matches(query)
     if matching is not None:
         statement = statement.where(matching)
-    keys = [User.organisation, User.display_name] if sort == "organisation" else [User.display_name]
+    keys = [User.organisation, User.sort_name] if sort == "organisation" else [User.sort_name]
     statement = statement.order_by(*[k.desc() if descending else k for k in keys], User.id)
     result = paginate(statement, page, PER_PAGE, rows=True)
     result.items = [ParticipantRow(*row[:6], 0) for row in result.items]

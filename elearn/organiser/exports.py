@@ -2,7 +2,9 @@
 
 Rows come from server-side cursors read in batches (``yield_per``) and are written as they come,
 so 10,000 participants × 40 modules never sit in memory at once. The three streams (participants,
-progress, attendance) are ordered by enrolment and merged, so the query count stays fixed.
+progress, attendance) are ordered by each participant's position in あいうえお order (``User.sort_name``,
+numbered once in SQL, so the merge compares integers whatever the database's collation) and merged,
+so the query count stays fixed.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from urllib.parse import quote
 from flask import Response, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from ..extensions import db
 from ..cohorts.rules import modules_complete
@@ -98,37 +100,48 @@ def _stream(statement):
     return db.session.execute(statement.execution_options(yield_per=BATCH))
 
 
-def _participants(cohort: Cohort):
-    return _stream(select(Enrolment.id, User.display_name, User.email, User.organisation, User.prefecture,
-                          Enrolment.enrolled_at, User.last_login_at, User.password_hash.is_not(None),
+def _positions(cohort: Cohort):
+    """Each enrolment of ``cohort`` with its position in あいうえお order (1, 2, …)."""
+    return (select(Enrolment.id.label("enrolment_id"), Enrolment.user_id.label("user_id"),
+                   func.row_number().over(order_by=(User.sort_name, User.id)).label("position"))
+            .join(User, User.id == Enrolment.user_id).where(Enrolment.cohort_id == cohort.id).subquery())
+
+
+def _participants(cohort: Cohort, order):
+    return _stream(select(order.c.position, User.display_name, User.email, User.organisation, User.prefecture,
+                          User.furigana, Enrolment.enrolled_at, User.last_login_at, User.password_hash.is_not(None),
                           Certificate.revoked_at, Certificate.id)
+                   .select_from(order).join(Enrolment, Enrolment.id == order.c.enrolment_id)
                    .join(User, User.id == Enrolment.user_id)
                    .outerjoin(Certificate, and_(Certificate.cohort_id == cohort.id,
                                                 Certificate.user_id == Enrolment.user_id))
-                   .where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id))
+                   .order_by(order.c.position))
 
 
 def roster_export(cohort: Cohort) -> tuple[list[str], Iterator[list]]:
-    """The roster (re-importable first four columns) with enrolment date, last login and password status."""
-    header = ["氏名", "メールアドレス", "所属", "都道府県", "登録日", "最終ログイン", "パスワード設定"]
+    """The roster in あいうえお order (re-importable first five columns) with enrolment date, last login
+    and password status."""
+    header = ["氏名", "メールアドレス", "所属", "都道府県", "ふりがな", "登録日", "最終ログイン", "パスワード設定"]
 
     def rows():
-        for _, name, email, organisation, prefecture, enrolled, login, has_password, *_ in _participants(cohort):
-            yield [name, email, organisation, prefecture, enrolled, login, "済" if has_password else "未設定"]
+        for (_, name, email, organisation, prefecture, furigana, enrolled, login, has_password,
+             *_) in _participants(cohort, _positions(cohort)):
+            yield [name, email, organisation, prefecture, furigana, enrolled, login,
+                   "済" if has_password else "未設定"]
     return header, rows()
 
 
 class _Merge:
-    """Rows of a stream ordered by enrolment id, taken one enrolment at a time."""
+    """Rows of a stream ordered by participant position, taken one participant at a time."""
 
     def __init__(self, result):
         self.rows = iter(result)
         self.head = next(self.rows, None)
 
-    def take(self, enrolment_id: int) -> list:
+    def take(self, position: int) -> list:
         taken = []
-        while self.head is not None and self.head[0] <= enrolment_id:
-            if self.head[0] == enrolment_id:
+        while self.head is not None and self.head[0] <= position:
+            if self.head[0] == position:
                 taken.append(self.head)
             self.head = next(self.rows, None)
         return taken
@@ -138,36 +151,36 @@ def completion_export(cohort: Cohort, modules: list[Module], days: list[CohortDa
     """One row per participant: details, completed count, each module's completion date or status,
     attendance per in-person day and certificate status."""
     module_ids = [m.id for m in modules]
-    header = (["氏名", "メールアドレス", "所属", "都道府県", "最終ログイン", "完了数", "必修数", "状態"]
+    header = (["氏名", "メールアドレス", "所属", "都道府県", "ふりがな", "最終ログイン", "完了数", "必修数", "状態"]
               + [f"{i}. {m.title}" for i, m in enumerate(modules, 1)]
               + [f"出席 {d.day.month}/{d.day.day}" for d in days] + ["修了証"])
-    position = {module_id: i for i, module_id in enumerate(module_ids)}
+    column = {module_id: i for i, module_id in enumerate(module_ids)}
     day_position = {d.id: i for i, d in enumerate(days)}
 
     def rows():
-        people = _participants(cohort)
+        order = _positions(cohort)
+        people = _participants(cohort, order)
         progress = _Merge(_stream(
-            select(Enrolment.id, Progress.module_id, Progress.completed_at)
-            .join(Progress, Progress.user_id == Enrolment.user_id)
-            .where(Enrolment.cohort_id == cohort.id, Progress.module_id.in_(module_ids or [0]))
-            .order_by(Enrolment.id)))
+            select(order.c.position, Progress.module_id, Progress.completed_at)
+            .join(Progress, Progress.user_id == order.c.user_id)
+            .where(Progress.module_id.in_(module_ids or [0])).order_by(order.c.position)))
         attendance = _Merge(_stream(
-            select(Enrolment.id, Attendance.day_id, Attendance.status)
-            .join(Attendance, Attendance.user_id == Enrolment.user_id)
+            select(order.c.position, Attendance.day_id, Attendance.status)
+            .join(Attendance, Attendance.user_id == order.c.user_id)
             .join(CohortDay, and_(CohortDay.id == Attendance.day_id, CohortDay.cohort_id == cohort.id))
-            .where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)))
-        for enrolment_id, name, email, organisation, prefecture, _, login, _, revoked, certificate in people:
+            .order_by(order.c.position)))
+        for position, name, email, organisation, prefecture, furigana, _, login, _, revoked, certificate in people:
             cells: list = [ProgressStatus.NOT_STARTED.label] * len(module_ids)
             done = 0
-            for _, module_id, completed_at in progress.take(enrolment_id):
-                cells[position[module_id]] = (local_date(completed_at) if completed_at
+            for _, module_id, completed_at in progress.take(position):
+                cells[column[module_id]] = (local_date(completed_at) if completed_at
                                               else ProgressStatus.IN_PROGRESS.label)
                 done += completed_at is not None
             present: list = [NOT_RECORDED] * len(days)
-            for _, day_id, status in attendance.take(enrolment_id):
+            for _, day_id, status in attendance.take(position):
                 present[day_position[day_id]] = AttendanceStatus(status).label
             state = "完了" if modules_complete(done, len(module_ids)) else "未完了"
             issued = "" if certificate is None else ("取消" if revoked else "発行済み")
-            details = [name, email, organisation, prefecture, login, done, len(module_ids), state]
+            details = [name, email, organisation, prefecture, furigana, login, done, len(module_ids), state]
             yield details + cells + present + [issued]
     return header, rows()

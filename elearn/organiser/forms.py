@@ -16,6 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
 from ..forms import max_length, normalise_email, required
+from ..kana import normalise_furigana
 from ..models import COHORT_CURRICULA, Role, User
 from ..permissions import is_organiser
 from .roster import PREFECTURES
@@ -150,6 +151,7 @@ class CohortForm(FlaskForm):
 
 class ParticipantForm(FlaskForm):
     name = StringField("氏名", validators=[required("氏名"), max_length("氏名", 100)])
+    furigana = StringField("ふりがな（任意）", validators=[max_length("ふりがな", 100)])
     email = EmailField("メールアドレス", validators=[
         required("メールアドレス"), max_length("メールアドレス", 254),
         Email(message="メールアドレスの形式が正しくありません。", check_deliverability=False)])
@@ -158,6 +160,12 @@ class ParticipantForm(FlaskForm):
                              choices=[SelectChoice("", "選んでください")] + [SelectChoice(p, p) for p in PREFECTURES],
                              validators=[InputRequired("都道府県を選んでください。")],
                              invalid_choice_message=choose_again("都道府県"))
+
+    def validate_furigana(self, field) -> None:
+        """Hiragana or katakana (full or half width) only; it is stored as hiragana."""
+        problem = normalise_furigana(field.data)[1]
+        if problem:
+            raise ValidationError(problem + "。")
 
 
 class RosterForm(FlaskForm):
@@ -182,3 +190,32 @@ class RosterForm(FlaskForm):
 def organiser_role_note() -> str:
     """Shown under the organisers field."""
     return f"「{Role.ORGANISER.label}」または「{Role.ADMIN.label}」の役割を持つアカウントのメールアドレス。"
+
+
+class GroupSizeForm(FlaskForm):
+    """The sizes a proposal aims for (e.g. 5–7 people a group)."""
+
+    smallest = JapaneseIntegerField("1グループの人数（下限）", validators=[InputRequired("人数を入力してください。"),
+                                                                   NumberRange(2, 30, "2〜30人で入力してください。")])
+    largest = JapaneseIntegerField("1グループの人数（上限）", validators=[InputRequired("人数を入力してください。"),
+                                                                  NumberRange(2, 30, "2〜30人で入力してください。")])
+
+    def validate_largest(self, field) -> None:
+        if self.smallest.data is not None and field.data is not None and field.data < self.smallest.data:
+            raise ValidationError("上限は下限以上にしてください。")
+
+
+class CopyGroupsForm(FlaskForm):
+    """Another day of the cohort whose groups to copy."""
+
+    source = SelectField("コピー元の日", coerce=int, validators=[InputRequired("コピー元の日を選んでください。")],
+                         invalid_choice_message=choose_again("コピー元の日"))
+
+
+class CertificateSettingsForm(FlaskForm):
+    """How a cohort's 修了証 names itself and its issuer."""
+
+    title = StringField("表題", validators=[required("表題"), max_length("表題", 40)])
+    issuer = StringField("発行者名", validators=[required("発行者名"), max_length("発行者名", 200)])
+    issuer_title = StringField("発行者の職名・氏名（任意）", validators=[max_length("発行者の職名・氏名", 200)])
+    seal = BooleanField("公印を押す欄を印刷する")

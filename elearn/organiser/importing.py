@@ -120,7 +120,8 @@ def confirm_import(roster_import: RosterImport, cohort: Cohort, actor: User) -> 
 def enrol_rows(cohort: Cohort, actor: User, rows: list[dict]) -> list[User]:
     """Create accounts for rows planned ``new`` and enrol every ``new`` and ``link`` row; returns new users."""
     new_users = [User(email=row["email"], display_name=row["name"], organisation=row["organisation"],
-                      prefecture=row["prefecture"], role=Role.LEARNER.value, password_hash=None,
+                      prefecture=row["prefecture"], furigana=row.get("furigana", ""), role=Role.LEARNER.value,
+                      password_hash=None,
                       created_for_cohort_id=cohort.id)
                  for row in rows if row["action"] == "new"]
     db.session.add_all(new_users)

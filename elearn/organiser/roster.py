@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 
 from ..inputs import strip_control_characters
+from ..kana import normalise_furigana
 
 PREFECTURES = (
     "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
@@ -23,13 +24,19 @@ PREFECTURES = (
 _PREFECTURE_LOOKUP = {p: p for p in PREFECTURES} | {p[:-1]: p for p in PREFECTURES if p != "北海道"}
 
 FIELDS = ("name", "email", "organisation", "prefecture")
-LABELS = {"name": "氏名", "email": "メールアドレス", "organisation": "所属", "prefecture": "都道府県"}
-MAX_LENGTHS = {"name": 100, "email": 254, "organisation": 200}
+#: Columns a roster may have but need not; without a header they follow FIELDS in this order.
+OPTIONAL_FIELDS = ("furigana",)
+LABELS = {"name": "氏名", "email": "メールアドレス", "organisation": "所属", "prefecture": "都道府県",
+          "furigana": "ふりがな"}
+MAX_LENGTHS = {"name": 100, "email": 254, "organisation": 200, "furigana": 100}
 _HEADER_ALIASES = {
     "name": ("氏名", "名前", "お名前", "受講者名", "name"),
     "email": ("メールアドレス", "メール", "eメール", "e-mail", "email", "mail", "メールアドレス(ログインid)"),
     "organisation": ("所属", "所属機関", "所属先", "所属機関名", "organisation", "organization"),
     "prefecture": ("都道府県", "都道府県名", "prefecture"),
+    "furigana": ("ふりがな", "フリガナ", "よみ", "ヨミ", "よみがな", "ヨミガナ", "読み", "読みがな", "読み仮名",
+                 "氏名ふりがな", "氏名フリガナ", "氏名(ふりがな)", "氏名(フリガナ)", "ふりがな(氏名)",
+                 "カナ", "氏名カナ", "カナ氏名", "furigana", "kana", "yomi"),
 }
 HEADER_LOOKUP = {alias: key for key, aliases in _HEADER_ALIASES.items() for alias in aliases}
 MAX_ROWS = 10_000
@@ -54,11 +61,12 @@ class RosterRow:
     email: str = ""
     organisation: str = ""
     prefecture: str = ""
+    furigana: str = ""
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"line": self.line, "name": self.name, "email": self.email, "organisation": self.organisation,
-                "prefecture": self.prefecture, "problems": list(self.problems)}
+                "prefecture": self.prefecture, "furigana": self.furigana, "problems": list(self.problems)}
 
 
 def decode_roster(data: bytes) -> tuple[str, str]:
@@ -126,7 +134,7 @@ def parse_roster(text: str) -> list[RosterRow]:
             columns = _columns(record)
             if columns is not None:
                 continue
-            columns = {key: index for index, key in enumerate(FIELDS)}
+            columns = {key: index for index, key in enumerate(FIELDS + OPTIONAL_FIELDS)}
         if len(rows) >= MAX_ROWS:
             raise RosterError(f"1回に取り込めるのは{MAX_ROWS:,}人までです。名簿を分けてください。")
         rows.append(_row(line, record, columns, seen))
@@ -168,6 +176,7 @@ def check_row(line: int, raw: dict[str, str], seen: dict[str, int] | None = None
     row.email, email_problem = check_email(raw.get("email", ""))
     raw_prefecture = clean(raw.get("prefecture", ""))
     row.prefecture = normalise_prefecture(raw_prefecture) or raw_prefecture
+    row.furigana, furigana_problem = normalise_furigana(clean(raw.get("furigana", "")))
     for key in FIELDS:
         if not getattr(row, key):
             row.problems.append(f"{LABELS[key]}が空欄です")
@@ -178,6 +187,8 @@ def check_row(line: int, raw: dict[str, str], seen: dict[str, int] | None = None
         row.problems.append(email_problem)
     if raw_prefecture and normalise_prefecture(raw_prefecture) is None:
         row.problems.append("都道府県名が正しくありません")
+    if furigana_problem:
+        row.problems.append(furigana_problem)
     if row.email and not email_problem:
         if row.email in seen:
             row.problems.append(f"メールアドレスが{seen[row.email]}行目と重複しています")

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Cohort, Enrolment, RosterImport, User
 from ..permissions import cohort_organiser_required, link_target_ids
-from ..queries import Page, paginate, person_matches, search_text
+from ..queries import Page, paginate, person_matches, person_order, search_text
 from . import bp
 from .exports import CSV_MIMETYPE, csv_chunks, download
 from .forms import ParticipantForm, RosterForm
@@ -32,7 +32,7 @@ def _participants_page(cohort: Cohort, query: str, page: int) -> Page:
     matching = person_matches(query)
     if matching is not None:
         statement = statement.where(matching)
-    return paginate(statement.order_by(User.display_name, User.id), page, PER_PAGE, rows=True)
+    return paginate(statement.order_by(*person_order()), page, PER_PAGE, rows=True)
 
 
 def _render_participants(cohort: Cohort, form: ParticipantForm, status: int = 200):
@@ -58,7 +58,7 @@ def add(cohort: Cohort):
     form = ParticipantForm()
     if not form.validate_on_submit():
         return _render_participants(cohort, form, 400)
-    values = {key: getattr(form, key).data for key in ("name", "email", "organisation", "prefecture")}
+    values = {key: getattr(form, key).data or "" for key in ("name", "furigana", "email", "organisation", "prefecture")}
     try:
         row, new_user = add_participant(cohort, current_user, values)
     except IntegrityError:

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import selectinload
 
+from ..cohorts.groups import remove_from_groups
 from ..extensions import db
 from ..models import (CURRICULA, Attendance, Certificate, Cohort, CohortDay, Enrolment, Module, User,
                       cohort_organisers)
@@ -112,6 +113,7 @@ def remove_participant(cohort: Cohort, user_id: int) -> User:
         raise ParticipantError("修了証を発行済みのため外せません。先に修了証を取り消してください。")
     day_ids = select(CohortDay.id).where(CohortDay.cohort_id == cohort.id)
     db.session.execute(delete(Attendance).where(Attendance.user_id == user_id, Attendance.day_id.in_(day_ids)))
+    remove_from_groups(cohort, user_id)
     if certificate is not None:
         db.session.delete(certificate)
     user = enrolment.user

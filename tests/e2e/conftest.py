@@ -90,12 +90,14 @@ def live_database(tmp_path_factory) -> str:
 def live_server(live_database):
     """The app under gunicorn on a free port; yields its base URL."""
     # PYTHONPATH: the commands below import this checkout's code even when the venv was installed from another.
+    port = _free_port()
+    # ELEARN_BASE_URL: the server issues set-password links (the printed slips) for its own address.
     env = {**os.environ, "ELEARN_DATABASE_URL": live_database, "ELEARN_CONTENT_DIR": str(ROOT),
            "ELEARN_SECRET_KEY": secrets.token_hex(32), "ELEARN_SESSION_COOKIE_SECURE": "0",
+           "ELEARN_BASE_URL": f"http://127.0.0.1:{port}",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     env.pop("FLASK_DEBUG", None)
     _prepare_database(env)
-    port = _free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning",
          "elearn:create_app()"], env=env, cwd=ROOT)
