@@ -123,7 +123,7 @@ def _url_values(w) -> dict:
 QUERY = {name: dirty(value) for name, value in {
     "q": "利用者", "category": "self-care", "show": "behind", "sort": "progress", "dir": "desc", "page": "2",
     "next": "/courses/", "choice": "a", "problems": "1", "back": "participants", "cohort": "1", "archived": "1",
-    "code": "ABCD-EFGH-JKMN-PQRS"}.items()}
+    "code": "ABCD-EFGH-JKMN-PQRS", "since": "3"}.items()}
 
 
 def _client_as(app, auth_user):
@@ -233,6 +233,9 @@ def _posts(w) -> list[Post]:
         Post("organiser.attendance", "organiser", {"shown": [dirty(str(learner))], f"was-{learner}": dirty("none"),
                                                    f"status-{learner}": dirty("present")},
              {"cohort_id": cohort, "day_id": w.cohort.day_ids[0], "q": dirty("利用者")}, status=302),
+        Post("organiser.reception_mark", "organiser", {"was": dirty("present"), "status": dirty("present"),
+                                                       "q": dirty("利用者")},
+             {"cohort_id": cohort, "day_id": w.cohort.day_ids[0], "user_id": learner}, status=302),
         Post("organiser.set_password_link", "organiser",
              url={"user_id": w.invitee.id, "back": dirty("participants"), "cohort": dirty(str(cohort))}, status=200),
         Post("organiser.revoke", "organiser", url={"cohort_id": cohort, "user_id": learner}),
