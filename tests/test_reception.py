@@ -1,5 +1,5 @@
 """Reception mode (受付): one tap for 出席 with and without JavaScript, the counts, what changed since a
-version, conflicting marks refused, and who may use it."""
+version, conflicting marks refused, who may use it, and the QR projector the organiser shows."""
 from __future__ import annotations
 
 import re
@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+import elearn.cohorts.checkin as checkin
 from elearn.cohorts.attendance import record_attendance
 from elearn.dates import today
 from elearn.extensions import db
@@ -62,6 +63,7 @@ def test_page_lists_participants_with_counts_and_one_button_each(client, auth, d
     assert page.count(">出席</button>") == 2 and "取消</button>" not in page
     assert 'data-search="山田 花子 ○○市ひきこもり地域支援センター hanako@example.jp"' in page
     assert "js/reception.js" in page and " style=" not in page and "<script>" not in page
+    assert f"/organiser/cohorts/{cohort.id}/days/{cohort.day_ids[0]}/checkin" in page
 
 
 def test_tap_without_javascript_saves_and_comes_back(app, client, auth, desk):
@@ -140,6 +142,19 @@ def test_changes_since_a_version(app, client, auth, make_user, desk):
         assert len(client.get(f"{_base(cohort)}/changes?since={since}").get_json()["rows"]) == 2
 
 
+def test_self_check_in_reaches_the_desk(app, client, auth, desk):
+    """A participant's QR check-in shows at the desk as a change, marked as theirs."""
+    organiser, hanako, _, cohort = desk
+    with app.app_context():
+        from elearn.cohorts.checkin import check_in
+        day = db.session.get(CohortDay, cohort.day_ids[0])
+        check_in(db.session.get(User, hanako.id), day.cohort, day)
+        db.session.commit()
+    auth.login(organiser.email)
+    row = client.get(f"{_base(cohort)}/changes?since=0").get_json()["rows"][0]
+    assert row["state"] == "present" and row["note"].endswith("山田 花子・QR（本人）")
+
+
 def test_refused_taps(app, client, auth, make_user, make_cohort, desk):
     """Unknown states, someone not in the cohort, a day ahead and an archived cohort: nothing saved."""
     organiser, hanako, _, cohort = desk
@@ -162,7 +177,9 @@ def test_others_get_403_and_scripts_get_json(app, client, auth, make_user, desk)
     """Another organiser and a participant are refused every reception URL; a script asking for JSON
     gets the reason as JSON (403), and 401 when signed out."""
     _, hanako, _, cohort = desk
-    urls = [_base(cohort), f"{_base(cohort)}/changes?since=0"]
+    urls = [_base(cohort), f"{_base(cohort)}/changes?since=0",
+            f"/organiser/cohorts/{cohort.id}/days/{cohort.day_ids[0]}/checkin",
+            f"/organiser/cohorts/{cohort.id}/days/{cohort.day_ids[0]}/checkin/qr.svg"]
     for user in (make_user(Role.ORGANISER), hanako):
         auth.login(user.email)
         for url in urls:
@@ -226,6 +243,47 @@ def test_attendance_page_refuses_to_overwrite_a_later_mark(app, client, auth, de
     saved = client.post(url, data=data, follow_redirects=True).text
     assert "1人分を更新" in saved and "1人分は、このページを開いた後に" in saved
     assert _states(app) == {hanako.id: ("present", "desk"), ichiro.id: ("present", "page")}
+
+
+# --- the projector -------------------------------------------------------------------------------
+
+def test_projector_shows_a_qr_code_of_the_check_in_address(app, client, auth, desk, monkeypatch):
+    """The image is segno's SVG for the absolute check-in URL of the current step (frozen clock)."""
+    from elearn.organiser.routes_reception import qr_svg
+
+    organiser, _, _, cohort = desk
+
+    class Clock:
+        @staticmethod
+        def time():
+            return 59_000_000 * 30.0 + 12
+
+    monkeypatch.setattr(checkin, "time", Clock)
+    auth.login(organiser.email)
+    projector = f"/organiser/cohorts/{cohort.id}/days/{cohort.day_ids[0]}/checkin"
+    page = client.get(projector).text
+    assert f'src="{projector}/qr.svg?step=59000000"' in page and 'data-refresh-ms="19000"' in page
+    assert '<meta http-equiv="refresh" content="19">' in page and "<noscript>" in page
+    image = client.get(f"{projector}/qr.svg")
+    assert image.status_code == 200 and image.mimetype == "image/svg+xml"
+    assert image.headers["Cache-Control"] == "no-store"
+    with app.test_request_context():
+        code = checkin.make_code(cohort.id, cohort.day_ids[0], 59_000_000)
+        expected = f"http://localhost/checkin/{cohort.id}/{cohort.day_ids[0]}/{code}"
+        assert image.text == qr_svg(expected)
+    assert image.text.startswith("<svg") and "<script" not in image.text
+
+
+def test_projector_only_on_the_day_itself(client, auth, make_cohort, desk):
+    organiser, hanako, _, _ = desk
+    auth.login(organiser.email)
+    for days, fields in (([today() + timedelta(days=1)], {}), ([today() - timedelta(days=1)], {}),
+                         ([today()], {"archived": True})):
+        cohort = make_cohort([organiser], [hanako], days=days, **fields)
+        projector = f"/organiser/cohorts/{cohort.id}/days/{cohort.day_ids[0]}/checkin"
+        page = client.get(projector).text
+        assert "qr.svg" not in page and "QRコードは" in page
+        assert client.get(f"{projector}/qr.svg").status_code == 404
 
 
 def test_simultaneous_writes_to_one_row_are_serialised(app, desk):

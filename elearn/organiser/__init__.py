@@ -1,5 +1,5 @@
 """Organiser area 研修管理: cohorts, participants and rosters, the completion dashboard, exports,
-attendance (with reception mode) and participants' certificates."""
+attendance (with reception mode and the QR check-in projector) and participants' certificates."""
 from flask import Blueprint
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")

@@ -1,12 +1,16 @@
-"""Reception mode (受付) of an in-person day."""
+"""Reception mode (受付) and the QR check-in projector of an in-person day."""
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+import io
+
+import segno
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.services import passive
 from ..cohorts.attendance import AttendanceError, day_has_come, day_version
+from ..cohorts.checkin import STEP_SECONDS, current_step, make_code, seconds_left
 from ..dates import today
 from ..errors import wants_json
 from ..extensions import db
@@ -14,6 +18,7 @@ from ..forms import EmptyForm
 from ..models import Cohort, CohortDay, Enrolment
 from ..permissions import cohort_organiser_required
 from ..queries import search_text
+from ..urls import external_url
 from . import bp
 from .reception import POLL_SECONDS, changes, mark, reception_counts, reception_page
 
@@ -86,3 +91,43 @@ def reception_changes(cohort: Cohort, day_id: int):
     day = _day(cohort, day_id)
     since = max(0, request.args.get("since", 0, type=int))
     return jsonify(changes(day, since))
+
+
+def _checkin_open(cohort: Cohort, day: CohortDay) -> bool:
+    """QR check-in runs on the day itself (Japan time) of a cohort not archived."""
+    return not cohort.archived and day.day == today()
+
+
+@bp.get("/cohorts/<int:cohort_id>/days/<int:day_id>/checkin")
+@cohort_organiser_required
+def checkin_projector(cohort: Cohort, day_id: int):
+    """The page to project at the venue: a QR code for self check-in that changes every 30 seconds."""
+    day = _day(cohort, day_id)
+    return render_template("organiser/checkin_projector.html", cohort=cohort, day=day,
+                           open=_checkin_open(cohort, day), step=current_step(), step_seconds=STEP_SECONDS,
+                           refresh_seconds=int(seconds_left()) + 1, counts=reception_counts(day),
+                           version=day_version(day), poll_seconds=POLL_SECONDS)
+
+
+def checkin_url(cohort: Cohort, day: CohortDay, step: int | None = None) -> str:
+    """The absolute address the QR code holds for the current (or given) step."""
+    return external_url("checkin.scan", cohort_id=cohort.id, day_id=day.id,
+                        code=make_code(cohort.id, day.id, step))
+
+
+def qr_svg(url: str) -> str:
+    """``url`` as a QR code in SVG (black on white, scalable, four modules of quiet zone)."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", xmldecl=False, omitsize=True, border=4, dark="#000",
+                                    light="#fff", title="出席用QRコード")
+    return out.getvalue().decode("utf-8")
+
+
+@bp.get("/cohorts/<int:cohort_id>/days/<int:day_id>/checkin/qr.svg")
+@cohort_organiser_required
+def checkin_qr(cohort: Cohort, day_id: int):
+    """The current QR code (image/svg+xml); 404 on any other day or for an archived cohort."""
+    day = _day(cohort, day_id)
+    if not _checkin_open(cohort, day):
+        abort(404)
+    return Response(qr_svg(checkin_url(cohort, day)), mimetype="image/svg+xml")

@@ -96,6 +96,7 @@ def live_server(live_database):
     env.pop("FLASK_DEBUG", None)
     _prepare_database(env)
     port = _free_port()
+    env["ELEARN_BASE_URL"] = f"http://127.0.0.1:{port}"  # absolute links (a QR check-in code) lead here
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning",
          "elearn:create_app()"], env=env, cwd=ROOT)
