@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import traceback
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -23,9 +23,17 @@ MESSAGES = {
 }
 
 
+def wants_json() -> bool:
+    """A page's script asking for JSON (``Accept: application/json``), not a browser opening a page."""
+    return request.accept_mimetypes.best == "application/json"
+
+
 def render_error(code: int, detail: str | None = None, back: tuple[str, str] | None = None):
-    """The error page for ``code``; ``back`` is (url, label) of the way back when it is not the dashboard."""
+    """The error page for ``code`` (``back``: the (url, label) of the way back when it is not the
+    dashboard); for a script asking for JSON, ``{"error": what happened}``."""
     title, message = MESSAGES.get(code, MESSAGES[500])
+    if wants_json():
+        return jsonify(error=detail or title), code
     return render_template("errors/error.html", code=code, title=title, message=detail or message, back=back), code
 
 

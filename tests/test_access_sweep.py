@@ -107,7 +107,8 @@ def _paginated_urls(cohort, thread_id: int) -> list[str]:
             "/organiser/", "/organiser/cohorts/", "/organiser/cohorts/?archived=1",
             f"/organiser/cohorts/{cohort.id}", f"/organiser/cohorts/{cohort.id}?show=behind&sort=progress",
             f"/organiser/cohorts/{cohort.id}/participants", f"/organiser/cohorts/{cohort.id}/sheets",
-            f"/organiser/cohorts/{cohort.id}/days/{cohort.day_ids[0]}/attendance"]
+            f"/organiser/cohorts/{cohort.id}/days/{cohort.day_ids[0]}/attendance",
+            f"/organiser/cohorts/{cohort.id}/days/{cohort.day_ids[0]}/reception"]
 
 
 def test_every_paginated_page_clamps_the_page_number(app, client, auth, make_user, make_cohort, content, board_post):

@@ -123,7 +123,7 @@ def _url_values(w) -> dict:
 QUERY = {name: dirty(value) for name, value in {
     "q": "利用者", "category": "self-care", "show": "behind", "sort": "progress", "dir": "desc", "page": "2",
     "next": "/courses/", "choice": "a", "problems": "1", "back": "participants", "cohort": "1", "archived": "1",
-    "code": "ABCD-EFGH-JKMN-PQRS"}.items()}
+    "code": "ABCD-EFGH-JKMN-PQRS", "since": "3", "step": "1"}.items()}
 
 
 def _client_as(app, auth_user):
@@ -247,6 +247,11 @@ def _posts(w) -> list[Post]:
              {"cohort_id": cohort, "day_id": w.cohort.day_ids[0]}, status=302),
         Post("organiser.lock_groups", "organiser", url={"cohort_id": cohort, "day_id": w.cohort.day_ids[0]},
              status=302),
+        Post("organiser.reception_mark", "organiser", {"was": dirty("present"), "status": dirty("present"),
+                                                       "q": dirty("利用者")},
+             {"cohort_id": cohort, "day_id": w.cohort.day_ids[0], "user_id": learner}, status=302),
+        Post("checkin.scan", "learner", url={"cohort_id": cohort, "day_id": w.cohort.day_ids[0],
+                                             "code": dirty("ABCD-EFGH-JKMN-PQRS")}, status=400),
         Post("organiser.set_password_link", "organiser",
              url={"user_id": w.invitee.id, "back": dirty("participants"), "cohort": dirty(str(cohort))}, status=200),
         Post("organiser.revoke", "organiser", url={"cohort_id": cohort, "user_id": learner}),

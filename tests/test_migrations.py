@@ -107,3 +107,32 @@ def test_upgrading_an_existing_database_keeps_every_row(tmp_path):
                 assert connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 1, table
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0010_marks_existing_attendance_as_recorded_on_the_page(tmp_path):
+    """Records made before 0010 read as made on the attendance page; the change log starts empty."""
+    from datetime import date
+
+    from elearn.models import Attendance, AttendanceChange
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}"})
+    now = datetime(2026, 9, 26, 1, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        upgrade(revision="0008")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO users (id, email, display_name, organisation, prefecture, role, active, created_at) "
+                "VALUES (1, 'u@example.jp', 'U', '', '', 'learner', 1, :now)"), {"now": now})
+            connection.execute(sa.text(
+                "INSERT INTO cohorts (id, name, curriculum, opens_on, closes_on, venue, online, capacity, archived, "
+                "created_at) VALUES (1, 'C', 'initial', :day, :day, '', 1, 10, 0, :now)"),
+                {"day": date(2026, 9, 26), "now": now})
+            connection.execute(sa.text("INSERT INTO cohort_days (id, cohort_id, day) VALUES (1, 1, :day)"),
+                               {"day": date(2026, 9, 26)})
+            connection.execute(sa.text("INSERT INTO attendance (id, day_id, user_id, status, recorded_at) "
+                                       "VALUES (1, 1, 1, 'present', :now)"), {"now": now})
+        upgrade()
+        assert db.session.execute(sa.select(Attendance.status, Attendance.method)).all() == [("present", "page")]
+        assert db.session.scalar(sa.select(sa.func.count(AttendanceChange.id))) == 0
+        db.session.remove()
+        db.engine.dispose()

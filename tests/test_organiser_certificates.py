@@ -10,7 +10,7 @@ from sqlalchemy import select
 from elearn import create_app
 from elearn.extensions import db
 from elearn.dates import wareki
-from elearn.models import Attendance, Certificate, Module, Progress, Role
+from elearn.models import Attendance, AttendanceChange, Certificate, Module, Progress, Role
 from elearn.cohorts.certificates import format_code, normalise_code
 
 from .conftest import csrf_from
@@ -132,6 +132,23 @@ def test_two_organisers_never_undo_each_other(app, client, auth, course):
     with app.app_context():
         rows = dict(db.session.execute(select(Attendance.user_id, Attendance.status)).all())
     assert rows == {learner.id: "present", other.id: "present"}
+
+
+def test_a_stale_page_never_overwrites_a_later_mark(app, client, auth, course):
+    """Both pages change the same row: the one opened before the other's save is refused for that row."""
+    organiser, learner, other, cohort = course
+    auth.login(organiser.email)
+    stale = client.get(_attendance_url(cohort)).text
+    fresh = client.get(_attendance_url(cohort)).text
+    client.post(_attendance_url(cohort), data=_states(fresh, {learner.id: "late"}, [learner.id, other.id]))
+    saved = client.post(_attendance_url(cohort), follow_redirects=True, data=_states(
+        stale, {learner.id: "absent", other.id: "present"}, [learner.id, other.id])).text
+    assert "1人分を更新" in saved and "1人分は、このページを開いた後にほかの担当者" in saved
+    with app.app_context():
+        rows = dict(db.session.execute(select(Attendance.user_id, Attendance.status)).all())
+        methods = set(db.session.scalars(select(Attendance.method)))
+        changes = db.session.scalar(select(db.func.count()).select_from(AttendanceChange))
+    assert rows == {learner.id: "late", other.id: "present"} and methods == {"page"} and changes == 2
 
 
 def test_a_day_that_has_not_come_cannot_be_recorded(app, client, auth, make_user, make_cohort):

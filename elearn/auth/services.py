@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, flash, g
+from flask import current_app, flash, g, has_request_context, request
 from sqlalchemy import delete, select, update
 
 from .. import security_events
@@ -38,12 +38,25 @@ def idle_timeout(user: User) -> timedelta:
     return current_app.config[key]
 
 
+def passive(view):
+    """Mark a view that pages call by themselves (a reception page polling for changes): its requests
+    are not activity, so a page left open still ends its session after the idle timeout."""
+    view.passive_request = True
+    return view
+
+
+def _passive_request() -> bool:
+    if not has_request_context() or request.endpoint is None:
+        return False
+    return getattr(current_app.view_functions.get(request.endpoint), "passive_request", False)
+
+
 def load_session_user(token: str) -> User | None:
     """The active user whose session has ``token`` and is neither expired nor idle too long, or None.
 
     One query per request. A session idle past :func:`idle_timeout` is deleted and the user is told
     why (``g.signed_out_idle`` is set for the login redirect); an active one has ``last_seen_at``
-    moved forward at most once per ``SESSION_TOUCH_SECONDS``. Both writes go through
+    moved forward at most once per ``SESSION_TOUCH_SECONDS``, except by :func:`passive` views. Both writes go through
     :func:`write_transaction`, so a GET on SQLite never upgrades its read transaction.
     """
     now = utcnow()
@@ -63,7 +76,7 @@ def load_session_user(token: str) -> User | None:
         g.signed_out_idle = True
         flash(IDLE_SIGNED_OUT.format(minutes=int(limit.total_seconds() // 60)), "info")
         return None
-    if idle > timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"]):
+    if idle > timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"]) and not _passive_request():
         with write_transaction():
             db.session.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
     user.session_token = token

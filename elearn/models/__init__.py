@@ -3,7 +3,8 @@ from .base import UTCDateTime, utcnow
 from .cases import SHEET_FIELDS, CaseSheet
 from .board import (MODERATION_ACTIONS, REPORT_REASONS, BoardAuthorReveal, BoardModerationLog, BoardPost,
                     BoardReaction, BoardReport, BoardThread)
-from .cohort import (ATTENDED_VALUES, COHORT_CURRICULA, NOT_RECORDED, Attendance, AttendanceStatus, Certificate,
+from .cohort import (ATTENDED_VALUES, COHORT_CURRICULA, NOT_RECORDED, Attendance, AttendanceChange, AttendanceMethod,
+                     AttendanceStatus, Certificate,
                      Cohort, CohortDay, Enrolment, RosterImport, cohort_modules, cohort_organisers)
 from .content import CURRICULA, Module, Quiz
 from .groups import GroupMember, GroupPlan
@@ -12,8 +13,10 @@ from .progress import Progress, ProgressStatus, QuizAttempt
 from .user import ROLE_LABELS, Role, SetPasswordLink, User, UserSession
 
 __all__ = [
-    "ATTENDED_VALUES", "Attendance", "AttendanceStatus", "NOT_RECORDED", "COHORT_CURRICULA", "CURRICULA", "CaseSheet", "Certificate", "CertificateSettings", "Cohort", "DEFAULT_CERTIFICATE_TITLE",
-    "CohortDay", "Enrolment", "GroupMember", "GroupPlan", "MODERATION_ACTIONS", "REPORT_REASONS", "ROLE_LABELS", "SHEET_FIELDS",
+    "ATTENDED_VALUES", "Attendance", "AttendanceChange", "AttendanceMethod", "AttendanceStatus", "NOT_RECORDED",
+    "COHORT_CURRICULA", "CURRICULA", "CaseSheet", "Certificate", "CertificateSettings", "Cohort",
+    "DEFAULT_CERTIFICATE_TITLE", "CohortDay", "Enrolment", "GroupMember", "GroupPlan", "MODERATION_ACTIONS",
+    "REPORT_REASONS", "ROLE_LABELS", "SHEET_FIELDS",
     "BoardAuthorReveal", "BoardModerationLog", "BoardPost", "BoardReaction", "BoardReport",
     "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SetPasswordLink", "User",
     "UserSession", "UTCDateTime", "cohort_modules", "cohort_organisers", "utcnow",

@@ -138,6 +138,9 @@ class Attendance(db.Model):
     status: Mapped[str] = mapped_column(String(12))  # an AttendanceStatus value
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: How this record was made (an AttendanceMethod value): the attendance page, the reception desk,
+    #: or the participant's own QR check-in (then ``recorded_by`` is the participant).
+    method: Mapped[str] = mapped_column(String(8), default="page", server_default="page")
 
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
 
@@ -148,6 +151,42 @@ class Attendance(db.Model):
     @property
     def attended(self) -> bool:
         return self.state.attended
+
+    @property
+    def method_label(self) -> str:
+        return AttendanceMethod(self.method).label
+
+
+class AttendanceMethod(str, enum.Enum):
+    """Where an attendance record was made."""
+
+    PAGE = "page"
+    DESK = "desk"
+    QR = "qr"
+
+    @property
+    def label(self) -> str:
+        return {"page": "出席ページ", "desk": "受付", "qr": "QR（本人）"}[self.value]
+
+
+class AttendanceChange(db.Model):
+    """Every attendance write, in order: the state a participant was given on a day (None: taken back to
+    未記録), how, by whom and when.
+
+    The id is the day's version for reception pages polling for changes (deletions included), and the
+    rows are the log of self check-ins even after an organiser corrected them. Writes to one day are
+    serialised (the day's row is locked), so a day's ids are committed in order.
+    """
+
+    __tablename__ = "attendance_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day_id: Mapped[int] = mapped_column(ForeignKey("cohort_days.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str | None] = mapped_column(String(12))
+    method: Mapped[str] = mapped_column(String(8))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Certificate(db.Model):

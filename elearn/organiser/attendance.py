@@ -1,30 +1,22 @@
 """Attendance on a cohort's in-person days: 出席 / 遅刻 / 早退 / 欠席, or 未記録 until someone records it.
 
 One page per day; a save writes only the rows whose state was changed on the form, each with who
-recorded it and when. A day that has not come yet cannot be recorded.
+recorded it and when, and never a row someone else recorded after the page was shown. A day that
+has not come yet cannot be recorded. The write itself is :func:`elearn.cohorts.attendance.record_attendance`,
+shared with reception mode and QR check-in.
 """
 from __future__ import annotations
 
 from sqlalchemy import and_, func, select
 
-from ..dates import today
+from ..cohorts.attendance import (NOT_RECORDED_VALUE, AttendanceError, Recorded, day_has_come,  # noqa: F401
+                                  record_attendance)
 from ..extensions import db
-from ..models import Attendance, AttendanceStatus, CohortDay, Enrolment, User, utcnow
+from ..models import Attendance, AttendanceChange, AttendanceMethod, AttendanceStatus, CohortDay, Enrolment, User
 from ..queries import Page, paginate, person_matches, person_order
 
 PER_PAGE = 200
-#: The form's value for 未記録 (taking a record back).
-NOT_RECORDED_VALUE = "none"
 CHOICES = [(status.value, status.label) for status in AttendanceStatus] + [(NOT_RECORDED_VALUE, "未記録")]
-
-
-class AttendanceError(ValueError):
-    """Attendance that cannot be recorded (the message is for the organiser)."""
-
-
-def day_has_come(day: CohortDay) -> bool:
-    """Attendance can be recorded from the day itself on (Japan time), never before."""
-    return day.day <= today()
 
 
 def attendance_page(day: CohortDay, query: str = "", page: int = 1) -> Page:
@@ -71,29 +63,24 @@ def parse_states(form, shown: list[int]) -> dict[int, str]:
     return states
 
 
-def record_attendance(day: CohortDay, states: dict[int, str], recorder: User) -> int:
-    """Save the states given for enrolled participants; only changed rows get the recorder and time,
-    未記録 removes a record. Returns how many participants changed."""
-    if not day_has_come(day):
-        raise AttendanceError("まだ来ていない日の出席は記録できません。当日になってから記録してください。")
-    ids = sorted(states)
-    enrolled = set(db.session.scalars(select(Enrolment.user_id).where(
-        Enrolment.cohort_id == day.cohort_id, Enrolment.user_id.in_(ids or [0]))))
-    existing = {row.user_id: row for row in db.session.scalars(select(Attendance).where(
-        Attendance.day_id == day.id, Attendance.user_id.in_(sorted(enrolled) or [0])))}
-    now, changed = utcnow(), 0
-    for user_id in sorted(enrolled):
-        value, row = states[user_id], existing.get(user_id)
-        if value == NOT_RECORDED_VALUE:
-            if row is None:
-                continue
-            db.session.delete(row)
-        elif row is None:
-            db.session.add(Attendance(day_id=day.id, user_id=user_id, status=value, recorded_by_id=recorder.id,
-                                      recorded_at=now))
-        elif row.status != value:
-            row.status, row.recorded_by_id, row.recorded_at = value, recorder.id, now
-        else:
-            continue
-        changed += 1
-    return changed
+def shown_states(form, user_ids) -> dict[int, str]:
+    """``{user_id: state}`` as the form showed each row (``was-<user id>``), for the write to check."""
+    return {user_id: form[f"was-{user_id}"] for user_id in user_ids if f"was-{user_id}" in form}
+
+
+def saved_message(result: Recorded) -> str:
+    """The flash after a save: how many changed, and how many were left because someone else recorded them."""
+    message = f"出席を保存しました（{result.changed}人分を更新）。"
+    if result.refused:
+        message += (f"{len(result.refused)}人分は、このページを開いた後にほかの担当者（または本人のQR受付）が"
+                    "記録していたため変更していません。表示を確認してください。")
+    return message
+
+
+def self_checkins(day: CohortDay) -> list:
+    """Every QR self check-in on ``day``, oldest first, as (when, name): the log stays when an
+    organiser corrects the record afterwards."""
+    return db.session.execute(
+        select(AttendanceChange.recorded_at, User.display_name).join(User, User.id == AttendanceChange.user_id)
+        .where(AttendanceChange.day_id == day.id, AttendanceChange.method == AttendanceMethod.QR.value)
+        .order_by(AttendanceChange.id)).all()

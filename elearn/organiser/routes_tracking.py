@@ -11,7 +11,7 @@ from ..models import SHEET_FIELDS, Cohort, CohortDay
 from ..permissions import cohort_organiser_required
 from . import bp
 from .attendance import (CHOICES, PER_PAGE, NOT_RECORDED_VALUE, AttendanceError, attendance_page, day_counts, day_has_come,
-                         parse_states, record_attendance)
+                         parse_states, record_attendance, saved_message, self_checkins, shown_states)
 from .charts import cumulative_line, module_bars
 from .dashboard import (FILTERS, SORTS, cohort_aggregates, completions_by_day, matrix_page, shared_sheets,
                         summary)
@@ -105,9 +105,10 @@ def attendance(cohort: Cohort, day_id: int):
             flash("アーカイブした研修の出席は変更できません。", "error")
         else:
             try:
-                changed = record_attendance(day, parse_states(request.form, _ids("shown")), current_user)
+                states = parse_states(request.form, _ids("shown"))
+                result = record_attendance(day, states, current_user, expected=shown_states(request.form, states))
                 db.session.commit()
-                flash(f"出席を保存しました（{changed}人分を更新）。", "success")
+                flash(saved_message(result), "error" if result.refused else "success")
             except AttendanceError as error:
                 db.session.rollback()
                 flash(str(error), "error")
@@ -118,4 +119,5 @@ def attendance(cohort: Cohort, day_id: int):
                                 page=page_number))
     return render_template("organiser/attendance.html", cohort=cohort, day=day, q=query, form=form,
                            page=attendance_page(day, query, page_number), counts=day_counts(day),
-                           choices=CHOICES, not_recorded=NOT_RECORDED_VALUE, open=day_has_come(day))
+                           choices=CHOICES, not_recorded=NOT_RECORDED_VALUE, open=day_has_come(day),
+                           checkins=self_checkins(day))

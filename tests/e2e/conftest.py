@@ -95,6 +95,8 @@ def live_server(live_database):
     env = {**os.environ, "ELEARN_DATABASE_URL": live_database, "ELEARN_CONTENT_DIR": str(ROOT),
            "ELEARN_SECRET_KEY": secrets.token_hex(32), "ELEARN_SESSION_COOKIE_SECURE": "0",
            "ELEARN_BASE_URL": f"http://127.0.0.1:{port}",
+           # Many browser tests sign in as the same few accounts within a minute; the limits have their own tests.
+           "ELEARN_LOGIN_LIMIT_PER_ACCOUNT": "1000 per minute",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     env.pop("FLASK_DEBUG", None)
     _prepare_database(env)
