@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from flask import current_app
 from sqlalchemy import and_, case, func, literal, select
 
-from ..cohorts.rules import expected_done, modules_complete, modules_complete_sql
+from ..cohorts.rules import Eligibility, expected_done, modules_complete, modules_complete_sql
 from ..dates import local_date, today
 from ..extensions import db
 from ..models import (ATTENDED_VALUES, Attendance, CaseSheet, Certificate, Cohort, CohortDay, Enrolment, Module,
@@ -168,6 +168,8 @@ class ParticipantRow:
     cells: list[Cell] = field(default_factory=list)
     attended: int = 0
     certificate: Certificate | None = None
+    #: The certificate rule holds (modules and attendance), so 「発行する」 is offered.
+    certificate_ready: bool = False
 
 
 def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sort: str = "name",
@@ -205,6 +207,7 @@ def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sor
     result = paginate(statement, page, PER_PAGE, rows=True)
     result.items = [ParticipantRow(*row) for row in result.items]
     _fill_page(cohort, result.items, module_ids)
+    _judge_certificates(cohort, result.items, len(module_ids))
     return result
 
 
@@ -227,6 +230,7 @@ def _plain_matrix_page(cohort: Cohort, module_ids: list[int], *, show: str, sort
     _fill_page(cohort, result.items, module_ids)
     for participant in result.items:  # counted from the cells shown, so the row always agrees with them
         participant.done = sum(cell.status is ProgressStatus.COMPLETED for cell in participant.cells)
+    _judge_certificates(cohort, result.items, len(module_ids))
     return result
 
 
@@ -249,6 +253,15 @@ def _fill_page(cohort: Cohort, participants: list[ParticipantRow], module_ids: l
             participant.cells.append(Cell(ProgressStatus.of(row), row.completed_at if row else None))
         participant.attended = attended.get(participant.user_id, 0)
         participant.certificate = certificates.get(participant.user_id)
+
+
+def _judge_certificates(cohort: Cohort, participants: list[ParticipantRow], required: int) -> None:
+    """Each row's answer to the certificate rule (templates never re-derive it)."""
+    days = [d.day for d in cohort.days]
+    to_come = sum(1 for day in days if day > today())
+    for participant in participants:
+        participant.certificate_ready = Eligibility(required, participant.done, len(days), participant.attended,
+                                                    to_come).eligible
 
 
 def shared_sheets(cohort: Cohort, page: int = 1, per_page: int = 10) -> Page:

@@ -33,3 +33,23 @@ def test_roster_import_matrix_and_csv(page):
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
     assert "山田 花子" in text and "hanako.e2e@example.jp" in text
+
+
+def test_phone_targets_and_no_page_wide_overflow(browser, live_server):
+    """At 390 px the navigation, breadcrumbs and buttons are at least 44 px tall, and the completion
+    matrix scrolls inside its own focusable region instead of widening the page."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, locale="ja-JP")
+    page = context.new_page()
+    try:
+        login(page, "organiser")
+        page.goto("/organiser/cohorts/")
+        page.get_by_role("link", name="E2E 新任職員研修").first.click()
+        page.get_by_role("button", name="メニュー").click()  # the collapsed navigation of a phone
+        heights = page.evaluate("""() => [...document.querySelectorAll('.site-nav a, .breadcrumbs a, main .button')]
+            .filter((el) => el.offsetParent !== null).map((el) => [el.textContent.trim(), el.getBoundingClientRect().height])""")
+        assert heights and all(height >= 44 for _, height in heights), [h for h in heights if h[1] < 44]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        region = page.locator(".matrix-wrap")
+        assert region.get_attribute("tabindex") == "0" and region.get_attribute("role") == "region"
+    finally:
+        context.close()
