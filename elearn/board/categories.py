@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..content.snapshot import current_items
+from ..content.snapshot import cached_fragment, current_items
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,15 @@ FALLBACK_TITLE = "その他"
 
 
 def categories() -> dict[str, BoardCategory]:
-    """Every category by slug, in the order shown: the scenes (as in the content), then the fixed ones."""
-    scenes = [BoardCategory(item.slug, item.title) for item in current_items("hints") if item.kind == "scene"]
-    return {category.slug: category for category in (*scenes, *FIXED_CATEGORIES)}
+    """Every category by slug, in the order shown: the scenes (as in the content), then the fixed ones.
+
+    Built once per content snapshot (a re-import reaches the board like every other page).
+    """
+    def build() -> dict[str, BoardCategory]:
+        scenes = [BoardCategory(item.slug, item.title) for item in current_items("hints") if item.kind == "scene"]
+        return {category.slug: category for category in (*scenes, *FIXED_CATEGORIES)}
+
+    return cached_fragment(("board", "categories"), build)
 
 
 def category_title(slug: str) -> str:

@@ -63,47 +63,50 @@ def save(case_id: str):
             abort(400)
         return render_case_page(case, sheet_form=form, status=400)
     if form.is_empty() and sheet_for(current_user.id, case.id) is None:
-        flash("空のシートは保存されません。どれか1つの欄に書いてから保存してください。", "sheet:error")
-        return redirect(url_for("cases.case", case_id=case.slug) + "#sheet-status")
+        return _back_to_sheet(case, "空のシートは保存されません。どれか1つの欄に書いてから保存してください。", "error")
     save_sheet(current_user.id, case, form.values())
     db.session.commit()
-    flash("事例検討シートを保存しました。", "sheet:success")
+    return _back_to_sheet(case, "事例検討シートを保存しました。")
+
+
+def _back_to_sheet(case, message: str, kind: str = "success"):
+    """Back to the case page at the sheet, with ``message`` shown next to it (not at the top)."""
+    flash(message, f"sheet:{kind}")
     return redirect(url_for("cases.case", case_id=case.slug) + "#sheet-status")
+
+
+def _own_sheet(case_id: str):
+    """The case and the learner's own sheet for a one-click POST (400 without CSRF, 404 without a sheet)."""
+    case = _case_or_404(case_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    sheet = sheet_for(current_user.id, case.id)
+    if sheet is None:
+        abort(404)
+    return case, sheet
 
 
 @bp.post("/<case_id>/sheet/share")
 @login_required
 def share(case_id: str):
     """Share the sheet with the organisers of the learner's cohorts, or withdraw sharing."""
-    case = _case_or_404(case_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    sheet = sheet_for(current_user.id, case.id)
-    if sheet is None:
-        abort(404)
+    case, sheet = _own_sheet(case_id)
     set_shared(sheet, not sheet.shared)
     db.session.commit()
-    flash("研修担当者と共有しました。" if sheet.shared else "共有を取り消しました。", "sheet:success")
-    return redirect(url_for("cases.case", case_id=case.slug) + "#sheet-status")
+    return _back_to_sheet(case, "研修担当者と共有しました。" if sheet.shared else "共有を取り消しました。")
 
 
 @bp.post("/<case_id>/sheet/share-group")
 @login_required
 def share_group(case_id: str):
     """Also share a shared sheet with the learner's group on in-person days, or stop."""
-    case = _case_or_404(case_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    sheet = sheet_for(current_user.id, case.id)
-    if sheet is None:
-        abort(404)
+    case, sheet = _own_sheet(case_id)
     if not sheet.shared:
-        flash("グループと共有するには、先に研修担当者と共有してください。", "error")
-        return redirect(url_for("cases.case", case_id=case.slug) + "#sheet")
+        return _back_to_sheet(case, "グループと共有するには、先に研修担当者と共有してください。", "error")
     set_group_shared(sheet, not sheet.group_shared)
     db.session.commit()
-    flash("グループのメンバーとも共有しました。" if sheet.group_shared else "グループとの共有を取り消しました。", "success")
-    return redirect(url_for("cases.case", case_id=case.slug) + "#sheet")
+    return _back_to_sheet(case, "グループのメンバーとも共有しました。" if sheet.group_shared
+                          else "グループとの共有を取り消しました。")
 
 
 @bp.get("/sheets/<int:sheet_id>")

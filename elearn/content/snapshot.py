@@ -119,8 +119,9 @@ def current_items(curriculum: str | None = None) -> list[ItemView]:
     return [item for item in items if curriculum is None or item.curriculum == curriculum]
 
 
-def cached_fragment(key: tuple, render) -> str:
-    """``render()`` once per snapshot for ``key`` (e.g. a quiz's questions in one option order)."""
+def cached_fragment(key: tuple, render):
+    """``render()`` once per snapshot for ``key`` (a quiz's questions in one option order, the board's
+    categories): anything derived from the content alone."""
     fragments = snapshot().rendered
     if key not in fragments:
         fragments[key] = render()

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, func, select
 
-from ..cohorts.attendance import (NOT_RECORDED_VALUE, AttendanceError, Recorded, day_has_come,  # noqa: F401
-                                  record_attendance)
+from ..cohorts.attendance import NOT_RECORDED_VALUE, AttendanceError, Recorded
 from ..extensions import db
 from ..models import Attendance, AttendanceChange, AttendanceMethod, AttendanceStatus, CohortDay, Enrolment, User
 from ..queries import Page, paginate, person_matches, person_order

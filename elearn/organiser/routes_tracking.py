@@ -5,20 +5,21 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from ..cohorts.attendance import NOT_RECORDED_VALUE, AttendanceError, day_has_come, record_attendance
+from ..cohorts.rules import required_modules
+from ..dates import today
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import SHEET_FIELDS, Cohort, CohortDay
 from ..permissions import cohort_organiser_required
+from ..queries import search_text
 from . import bp
-from .attendance import (CHOICES, PER_PAGE, NOT_RECORDED_VALUE, AttendanceError, attendance_page, day_counts, day_has_come,
-                         parse_states, record_attendance, saved_message, self_checkins, shown_states)
+from .attendance import (CHOICES, PER_PAGE, attendance_page, day_counts, parse_states, saved_message, self_checkins,
+                         shown_states)
 from .charts import cumulative_line, module_bars
 from .dashboard import (FILTERS, SORTS, cohort_aggregates, completions_by_day, matrix_page, shared_sheets,
                         summary)
 from .exports import CSV_MIMETYPE, XLSX_MIMETYPE, completion_export, csv_chunks, download, roster_export, xlsx_chunks
-from ..cohorts.rules import required_modules
-from ..dates import today
-from ..queries import search_text
 
 MAX_IDS = PER_PAGE  # participants on one attendance page
 
