@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install check browser bench
+.PHONY: run test install check browser bench js
 
 $(BIN)/elearn: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ run: install instance/secret_key
 	$(BIN)/elearn run --host $(HOST) --port $(PORT)
 
 # The whole test suite, browser tests included (SQLite by default; set ELEARN_DATABASE_URL for PostgreSQL).
-test: install browser
+test: install browser js
 	$(BIN)/python -m pytest
 
 # Debian's Chromium (and Japanese fonts) for the browser tests; Playwright cannot download its own.
@@ -41,6 +41,13 @@ browser:
 	  else \
 	    echo "chromium or poppler-utils is missing: install them (sudo apt-get install chromium fonts-noto-cjk poppler-utils) to run the browser tests"; \
 	  fi; }
+
+# Third-party readers (scorm-again, gift-pegjs, axe-core) the tests check our output against, pinned in
+# tests/js/package-lock.json; `npm ci` installs exactly those versions, nothing is fetched at test time.
+js: tests/js/node_modules/.package-lock.json
+
+tests/js/node_modules/.package-lock.json: tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 
 check: install
 	$(BIN)/elearn content check
