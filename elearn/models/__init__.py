@@ -8,6 +8,8 @@ from .cohort import (ATTENDED_VALUES, COHORT_CURRICULA, NOT_RECORDED, Attendance
                      Cohort, CohortDay, Enrolment, RosterImport, cohort_modules, cohort_organisers)
 from .content import CURRICULA, Module, Quiz
 from .groups import GroupMember, GroupPlan
+from .mail import CohortReminder, MailPreference, Notification
+from .outbox import OUTBOX_STATUSES, OutboxItem
 from .printing import DEFAULT_CERTIFICATE_TITLE, CertificateSettings
 from .progress import Progress, ProgressStatus, QuizAttempt
 from .user import ROLE_LABELS, Role, SetPasswordLink, User, UserSession
@@ -20,4 +22,5 @@ __all__ = [
     "BoardAuthorReveal", "BoardModerationLog", "BoardPost", "BoardReaction", "BoardReport",
     "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SetPasswordLink", "User",
     "UserSession", "UTCDateTime", "cohort_modules", "cohort_organisers", "utcnow",
+    "CohortReminder", "MailPreference", "Notification", "OUTBOX_STATUSES", "OutboxItem",
 ]
