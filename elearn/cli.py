@@ -178,6 +178,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)
+    from .mail.cli import mail_cli
+
+    app.cli.add_command(mail_cli)
 
 
 def main() -> None:

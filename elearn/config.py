@@ -50,6 +50,8 @@ def from_environment(instance_path: str) -> dict:
         "MAX_FORM_FIELDS": _env_int("ELEARN_MAX_FORM_FIELDS"),
         "IDLE_TIMEOUT_STAFF": _env_minutes("ELEARN_IDLE_MINUTES_STAFF"),
         "IDLE_TIMEOUT_LEARNER": _env_minutes("ELEARN_IDLE_MINUTES_LEARNER"),
+        "MAIL_URL": os.environ.get("ELEARN_MAIL_URL"),
+        "MAIL_FROM": os.environ.get("ELEARN_MAIL_FROM"),
     }
     if os.environ.get("ELEARN_SESSION_COOKIE_SECURE"):
         optional["SESSION_COOKIE_SECURE"] = _env_bool("ELEARN_SESSION_COOKIE_SECURE", True)
@@ -116,6 +118,16 @@ class Config:
     ALLOWED_HOSTS = ""
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_MAX_LENGTH = 1024
+    #: Where mail goes (smtp://, smtps://, file:///path); empty: no mail, links are handed out by hand.
+    MAIL_URL = ""
+    #: The From of every mail; default no-reply@ the host of BASE_URL.
+    MAIL_FROM = ""
+    MAIL_TIMEOUT_SECONDS = 30  # one SMTP connection attempt or command; past it the batch is retried
+    #: A self-service password reset link lives this long (an organiser's set-password link: 7 days).
+    RESET_LINK_LIFETIME = timedelta(hours=1)
+    #: 「パスワードをお忘れの方」 requests, per IP and per account (the answer is the same either way).
+    RESET_LIMIT_PER_IP = "10 per minute; 50 per hour"
+    RESET_LIMIT_PER_ACCOUNT = "3 per hour; 6 per day"
 
 
 class TestingConfig(Config):
