@@ -24,3 +24,9 @@ class SetPasswordForm(NewPasswordMixin, FlaskForm):
     """Used from a one-time link; ``account_email`` is set by the view for the policy check."""
 
     account_email = ""
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("メールアドレス", validators=[
+        required("メールアドレス"), max_length("メールアドレス", 254),
+        Email(message="メールアドレスの形式が正しくありません。", check_deliverability=False)])

@@ -100,14 +100,16 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user)
 
 
-def issue_set_password_link(user: User, issued_by: User | None) -> str:
-    """Create a one-time link token for ``user``; earlier unused links for the user stop working."""
+def issue_set_password_link(user: User, issued_by: User | None, lifetime: timedelta | None = None) -> str:
+    """Create a one-time link token for ``user``; earlier unused links for the user stop working.
+
+    ``lifetime`` defaults to SET_PASSWORD_LINK_LIFETIME (a self-service reset passes one hour)."""
     now = utcnow()
     db.session.execute(
         delete(SetPasswordLink).where(SetPasswordLink.user_id == user.id, SetPasswordLink.used_at.is_(None))
     )
     token = secrets.token_urlsafe(32)
-    lifetime: timedelta = current_app.config["SET_PASSWORD_LINK_LIFETIME"]
+    lifetime = lifetime or current_app.config["SET_PASSWORD_LINK_LIFETIME"]
     db.session.add(SetPasswordLink(token_hash=token_digest(token), user=user,
                                    created_by_id=issued_by.id if issued_by else None,
                                    created_at=now, expires_at=now + lifetime))
