@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from ..auth.links import issued_link_page, set_password_url
 from ..extensions import db
 from ..forms import EmptyForm
+from ..mail import mail_configured
+from ..mail.log import latest_deliveries
 from ..models import Cohort, Enrolment, RosterImport, User
 from ..permissions import cohort_organiser_required, link_target_ids
 from ..queries import Page, paginate, person_matches, person_order, search_text
@@ -39,8 +41,10 @@ def _render_participants(cohort: Cohort, form: ParticipantForm, status: int = 20
     query = search_text(request.args.get("q"))
     page = _participants_page(cohort, query, request.args.get("page", 1, type=int))
     link_ids = link_target_ids(current_user, [user.id for user, _ in page.items])
+    invitations = latest_deliveries("invitation", cohort.id, [user.id for user, _ in page.items])
     return render_template("organiser/participants.html", cohort=cohort, page=page, q=query, form=form,
-                           button_form=EmptyForm(), count=participant_count(cohort), link_targets=link_ids), status
+                           button_form=EmptyForm(), count=participant_count(cohort), link_targets=link_ids,
+                           mail_on=mail_configured(), invitations=invitations), status
 
 
 @bp.get("/cohorts/<int:cohort_id>/participants")
