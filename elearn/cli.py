@@ -179,8 +179,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)
     from .mail.cli import mail_cli
+    from .organiser.cli import reminders_cli
 
     app.cli.add_command(mail_cli)
+    app.cli.add_command(reminders_cli)
 
 
 def main() -> None:

@@ -219,3 +219,18 @@ class CertificateSettingsForm(FlaskForm):
     issuer = StringField("発行者名", validators=[required("発行者名"), max_length("発行者名", 200)])
     issuer_title = StringField("発行者の職名・氏名（任意）", validators=[max_length("発行者の職名・氏名", 200)])
     seal = BooleanField("公印を押す欄を印刷する")
+
+
+class ReminderSettingsForm(FlaskForm):
+    """A cohort's automatic reminders."""
+
+    enabled = BooleanField("自動リマインドを送る")
+    days_before_close = StringField("受講期間の終了の何日前に送るか（半角数字をカンマ区切り）", default="7,1")
+    day_before_in_person = BooleanField("集合研修日の前日に送る", default=True)
+
+    def validate_days_before_close(self, field) -> None:
+        parts = [part.strip() for part in unicodedata.normalize("NFKC", field.data or "").replace("、", ",").split(",")
+                 if part.strip()]
+        if not parts or not all(part.isdigit() and 1 <= int(part) <= 60 for part in parts) or len(parts) > 5:
+            raise ValidationError("1〜60の日数を、カンマ区切りで5つまで入力してください（例：7,1）。")
+        field.data = ",".join(str(n) for n in sorted({int(p) for p in parts}, reverse=True))
