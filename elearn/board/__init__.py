@@ -12,4 +12,4 @@ def _never_cache(response):
     return response
 
 
-from . import moderation_routes, routes  # noqa: E402,F401
+from . import moderation_routes, notification_routes, routes  # noqa: E402,F401

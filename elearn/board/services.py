@@ -15,6 +15,7 @@ from ..content.markdown import render_markdown
 from ..extensions import db
 from ..queries import Page, contains, paginate
 from ..models import BoardPost, BoardReaction, BoardReport, BoardThread, User, utcnow
+from . import notifications
 from .categories import categories
 from .display import PostView, display_names, named_author_ids, post_view, thread_rows
 from .forms import clean_line
@@ -171,6 +172,7 @@ def add_reply(thread: BoardThread, author: User, *, body: str, anonymous: bool,
     db.session.add(post)
     thread.last_activity_at = now
     db.session.flush()
+    notifications.reply_added(thread, post)
     return post
 
 
@@ -217,7 +219,8 @@ def toggle_reaction(post: BoardPost, user: User) -> bool:
         with db.session.begin_nested():
             db.session.add(BoardReaction(post_id=post.id, user_id=user.id))
     except IntegrityError:
-        pass  # the same person's other request got there first: the reaction exists either way
+        return True  # the same person's other request got there first: the reaction exists either way
+    notifications.reaction_added(post, user)
     return True
 
 

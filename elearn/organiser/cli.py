@@ -1,4 +1,4 @@
-"""``elearn reminders run``: queue the automatic reminders due today (idempotent; run it daily)."""
+"""``elearn reminders run``: queue the automatic reminders and board digests due today (idempotent; run it daily)."""
 from __future__ import annotations
 
 import os
@@ -29,8 +29,14 @@ def run(on) -> None:
         site_root()
     except Exception:  # noqa: BLE001 - outside a request only ELEARN_BASE_URL gives links
         raise click.ClickException("ELEARN_BASE_URL が設定されていません（メールのリンクに使います）。") from None
-    queued = run_reminders(on.date() if on else None)
+    from ..board.notifications import queue_digests
+    from ..dates import today
+
+    day = on.date() if on else today()
+    queued = run_reminders(day)
+    digests = queue_digests(day)
     db.session.commit()
     for cohort, kind, count in queued:
         click.echo(f"{cohort.name}: {KIND_NAMES[kind]} {count}件を送信待ちにしました")
-    click.echo(f"合計 {sum(c for *_, c in queued)}件（送信は elearn mail send）")
+    click.echo(f"ひろばのお知らせ {digests}件を送信待ちにしました")
+    click.echo(f"合計 {sum(c for *_, c in queued) + digests}件（送信は elearn mail send）")
