@@ -50,7 +50,7 @@ def _admin_requests(app, target_id: int):
 
 
 def _moderation_requests(app, thread_id: int, post_id: int):
-    values = {"thread_id": thread_id, "post_id": post_id,
+    values = {"thread_id": thread_id, "post_id": post_id, "notification_id": 1,
               "action": {"board.act_on_post": "dismiss", "board.lock": "lock"}}
     return [r for r in _requests(app, "board.", values) if "/moderation/" in r[2]]
 

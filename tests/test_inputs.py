@@ -269,6 +269,16 @@ def _posts(w) -> list[Post]:
         Post("admin.toggle_active", "admin", url={"user_id": w.spare.id}, status=302),
         Post("board.lock", "moderator", {"lock-reason": dirty("落ち着くまで")},
              {"thread_id": w.thread_id, "action": "lock"}, status=302),
+        Post("auth.forgot_password", None, {"email": dirty(w.learner.email)}),
+        Post("mail.settings", "learner", {"reminders": dirty("y")}, status=302),
+        Post("mail.unsubscribe", None, {"List-Unsubscribe": dirty("One-Click")}, {"token": dirty("MQ.x")}),
+        Post("organiser.invitations", "organiser", {"count": dirty("1")}, {"cohort_id": cohort, "user": dirty("1")}),
+        Post("organiser.send_reminders", "organiser", url={"cohort_id": cohort}, status=302),
+        Post("organiser.reminder_settings_save", "organiser", {"enabled": dirty("y"),
+                                                               "days_before_close": dirty("7,1")},
+             {"cohort_id": cohort}, status=302),
+        Post("board.open_notification", "learner", url={"notification_id": 1}),
+        Post("board.read_all", "learner", status=302),
         Post("auth.logout", "learner", status=302),
     ]
 
