@@ -5,7 +5,9 @@
 For each database: a fresh database is migrated, the shipped content imported and synthetic data
 generated (bench/generate.py); the app is served by gunicorn on 127.0.0.1 (bench/wsgi.py adds the
 floor route) and load comes from this second process (wrk when installed). Targets are reported
-whether met or not. The privacy guard's row (bench/guard.py, also runnable alone) needs neither.
+whether met or not. The privacy guard's row (bench/guard.py, also runnable alone) needs neither; the mail
+rows (bench/mail.py, also runnable alone: reminders queued for a 10,000-participant cohort, sender
+throughput to aiosmtpd) run in process on databases of their own.
 """
 from __future__ import annotations
 
@@ -295,6 +297,9 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     bench_guard()
+    from bench.mail import bench_mail_all
+
+    bench_mail_all(databases, participants=args.learners)  # in process, on databases of its own
     for db in databases:
         if db == "postgresql" and not postgres_reachable():
             log("PostgreSQL is not reachable on 127.0.0.1:5432: skipped")
