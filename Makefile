@@ -21,12 +21,17 @@ instance/secret_key:
 	chmod 600 $@
 
 # Local demo: SQLite in instance/, content imported, demo accounts printed, served on 127.0.0.1:5000.
+# Mail goes to .eml files in instance/mail/ (a sender runs beside the server) unless ELEARN_MAIL_URL is set.
 run: install instance/secret_key
-	export ELEARN_SECRET_KEY="$$(cat instance/secret_key)" ELEARN_SESSION_COOKIE_SECURE=0 && \
+	export ELEARN_SECRET_KEY="$$(cat instance/secret_key)" ELEARN_SESSION_COOKIE_SECURE=0 \
+	  ELEARN_BASE_URL="$${ELEARN_BASE_URL:-http://$(HOST):$(PORT)}" \
+	  ELEARN_MAIL_URL="$${ELEARN_MAIL_URL:-file://$(CURDIR)/instance/mail}" && \
 	$(BIN)/elearn db upgrade && \
 	$(BIN)/elearn content import && \
 	$(BIN)/elearn demo --base-url http://$(HOST):$(PORT) && \
-	$(BIN)/elearn run --host $(HOST) --port $(PORT)
+	echo "メール: $$ELEARN_MAIL_URL （file:// のときは instance/mail/ に1通ずつ .eml で保存されます）" && \
+	{ $(BIN)/elearn mail send --loop --interval 2 & sender=$$!; trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/elearn run --host $(HOST) --port $(PORT); }
 
 # The whole test suite, browser tests included (SQLite by default; set ELEARN_DATABASE_URL for PostgreSQL).
 test: install browser js
