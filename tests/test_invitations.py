@@ -140,3 +140,10 @@ def test_other_organisers_cannot_invite_or_read_the_log(app, client, organiser_c
     auth.login(other.email)
     assert client.get(f"/organiser/cohorts/{cohort.id}/invitations").status_code == 403
     assert client.get(f"/organiser/cohorts/{cohort.id}/mail").status_code == 403
+
+
+@pytest.mark.parametrize("query", ["user=99999999999", "import=99999999999", "user=-1", "import=abc", "user=１"])
+def test_odd_ids_are_not_errors(app, client, organiser_cohort, query):
+    """Ids no row can have are 404 (or ignored), never a 500, on both databases."""
+    _, cohort = organiser_cohort
+    assert client.get(f"/organiser/cohorts/{cohort.id}/invitations?{query}").status_code in (200, 404)

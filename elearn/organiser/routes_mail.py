@@ -21,12 +21,23 @@ from .routes import unless_archived
 PREVIEW_NAMES = 50
 
 
+MAX_ID = 2_147_483_647
+
+
+def _id_arg(name: str) -> int | None:
+    """A database id from the query string; 404 for one no row can have (a PostgreSQL integer)."""
+    value = request.values.get(name, type=int)
+    if value is not None and not 0 < value <= MAX_ID:
+        abort(404)
+    return value
+
+
 def _scope(cohort: Cohort) -> tuple[list[int] | None, str]:
     """Whom the request is about: ``?user=`` one person, ``?import=`` an import's new accounts, else all."""
-    if request.values.get("user", type=int):
-        return [request.values.get("user", type=int)], "one"
-    if request.values.get("import", type=int):
-        roster = db.get_or_404(RosterImport, request.values.get("import", type=int))
+    if _id_arg("user"):
+        return [_id_arg("user")], "one"
+    if _id_arg("import"):
+        roster = db.get_or_404(RosterImport, _id_arg("import"))
         if roster.cohort_id != cohort.id or roster.confirmed_at is None:
             abort(404)
         return list(roster.new_user_ids), "import"
