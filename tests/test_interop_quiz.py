@@ -222,7 +222,7 @@ def test_moodle_xml_has_the_documented_elements():
     answers with fractions (100 for single, summing to 100 for multiple), feedback, generalfeedback,
     single and shuffleanswers; one category per quiz."""
     data = export_moodlexml(EXPORTED)
-    assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+    assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<quiz>')
     root = ET.fromstring(data)
     assert root.tag == "quiz"
     questions = root.findall("question")

@@ -80,7 +80,7 @@ def export_moodlexml(quizzes: list[Exported]) -> bytes:
             root.append(ET.Comment(" 出典: " + _comment_safe(str(question["source"])) + " "))
             root.append(_question(question, exported))
     ET.indent(root)
-    return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n"
 
 
 def _comment_safe(text: str) -> str:
