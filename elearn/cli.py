@@ -178,6 +178,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)
+    from .interop.commands import export_cli, import_cli
+
+    app.cli.add_command(export_cli)
+    app.cli.add_command(import_cli)
 
 
 def main() -> None:
