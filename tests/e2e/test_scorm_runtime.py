@@ -43,6 +43,9 @@ def lms(tmp_path_factory):
     package = build_package(CATALOG, "initial")
     with zipfile.ZipFile(io.BytesIO(package.data)) as archive:
         archive.extractall(root / "pkg")
+    completed = build_package(CATALOG, "initial", module="initial-01", report="completed")
+    with zipfile.ZipFile(io.BytesIO(completed.data)) as archive:
+        archive.extractall(root / "pkg-completed")
     manifest = ET.parse(root / "pkg" / "imsmanifest.xml").getroot()
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -75,7 +78,7 @@ def launches(manifest) -> list[tuple[str, str, int]]:
     return out
 
 
-def launch(page, base: str, href: str, mastery: int, initial: dict | None = None):
+def launch(page, base: str, href: str, mastery: int, initial: dict | None = None, folder: str = "pkg"):
     """Open the LMS page, create scorm-again's SCORM 1.2 API with ``initial`` data, load the SCO."""
     page.goto(base + "/index.html")
     page.evaluate("""([href, mastery, initial]) => {
@@ -85,8 +88,8 @@ def launch(page, base: str, href: str, mastery: int, initial: dict | None = None
         window.API.loadFromJSON(data);
         window.API.on("LMSSetValue.cmi.*", (element, value) => window.calls.push([element, value]));
         window.API.on("LMSFinish", () => window.calls.push(["LMSFinish", ""]));
-        document.getElementById("sco").src = "/pkg/" + href;
-    }""", [href, mastery, initial])
+        document.getElementById("sco").src = "/" + href;
+    }""", [folder + "/" + href, mastery, initial])
     frame = page.frame_locator("#sco")
     frame.locator("h1").wait_for()
     page.wait_for_function("window.API.isInitialized()")
@@ -209,3 +212,21 @@ def test_mastery_score_from_the_lms_decides(lms, lms_page):
         frame.locator("#quiz-result").wait_for()
         data = cmi(lms_page)
         assert (data["core"]["lesson_status"], data["core"]["score"]["raw"]) == (status, str(expected))
+
+
+def test_completed_mode_reports_completed_and_incomplete(lms, lms_page):
+    """A package made with report=completed (for LMSs that count only "completed"): a failed quiz
+    leaves the SCO incomplete, a passed one completes it, with the score."""
+    base, _ = lms
+    quiz = next(q for q in CATALOG.quizzes.values() if q.module == "initial-01")
+    frame = launch(lms_page, base, "initial-01/index.html", quiz.pass_mark, folder="pkg-completed")
+    answer(frame, quiz, right=False)
+    frame.get_by_role("button", name="採点する").click()
+    frame.locator("#quiz-result").wait_for()
+    assert cmi(lms_page)["core"]["lesson_status"] == "incomplete"
+    frame.get_by_role("button", name="もう一度受ける").click()
+    answer(frame, quiz, right=True)
+    frame.get_by_role("button", name="採点する").click()
+    frame.locator("#quiz-result").wait_for()
+    data = cmi(lms_page)
+    assert data["core"]["lesson_status"] == "completed" and data["core"]["score"]["raw"] == "100"
