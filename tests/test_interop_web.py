@@ -73,12 +73,13 @@ def test_download_page_is_for_admins_only(client, auth, make_user, role):
         assert client.get(url).status_code == 403
 
 
-def test_admin_downloads(client, auth, make_user):
+def test_admin_downloads(client, auth, make_user, content):
     """An admin finds the page from user administration and downloads a package, GIFT and Moodle XML."""
     auth.login(make_user(Role.ADMIN).email)
     assert "/admin/exports" in client.get("/admin/users").text
     page = client.get("/admin/exports")
     assert page.status_code == 200 and "SCORM 1.2 パッケージ" in page.text and "正解がパッケージに含まれます" in page.text
+    assert 'value="t-beta"' in page.text  # the imported modules, one package each if wanted
     response = client.get("/admin/exports/scorm?curriculum=initial&module=t-beta&report=completed")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert 'filename="elearn-t-beta-scorm12.zip"' in response.headers["Content-Disposition"]
