@@ -59,6 +59,15 @@ def test_shipped_option_ids_are_in_letter_order():
             assert ids == list("abcdefghijklmnopqrstuvwxyz"[:len(ids)]), (exported.quiz.path, question["id"])
 
 
+def test_no_shipped_option_trips_moodles_gift_reader():
+    """Moodle reads "->" in a GIFT answer as a matching question and a leading "%" as a weight; no
+    shipped option has either (README: what does not carry over)."""
+    for exported in EXPORTED:
+        for question in exported.quiz.questions:
+            for option in question.get("options", []):
+                assert "->" not in option["text"] and not option["text"].lstrip().startswith("%"), exported.quiz.path
+
+
 @pytest.mark.parametrize("exported", EXPORTED, ids=lambda e: e.quiz.slug)
 def test_round_trip_yaml_gift_yaml(exported):
     """YAML → GIFT → YAML keeps every question, option, correct flag, explanation, reason and source."""

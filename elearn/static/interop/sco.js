@@ -240,6 +240,10 @@
       });
       document.querySelector("[data-retry]").addEventListener("click", retry);
       restore(form);
+      /* What the LMS already holds counts too (a new attempt without suspend data). */
+      if (status === "passed" || status === "completed") { state.passed = true; }
+      var raw = parseFloat(get("cmi.core.score.raw"));
+      if (!isNaN(raw) && (state.best === undefined || raw > state.best)) { state.best = raw; }
     }
     trackLocation();
     window.addEventListener("pagehide", finish);
