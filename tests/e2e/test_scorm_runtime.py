@@ -230,3 +230,18 @@ def test_completed_mode_reports_completed_and_incomplete(lms, lms_page):
     frame.locator("#quiz-result").wait_for()
     data = cmi(lms_page)
     assert data["core"]["lesson_status"] == "completed" and data["core"]["score"]["raw"] == "100"
+
+
+def test_a_pass_the_lms_holds_is_kept(lms, lms_page):
+    """Relaunched by an LMS that already records passed with 90 (no suspend data), a failed retry
+    leaves passed and the best score 90."""
+    base, manifest = lms
+    _, href, mastery = launches(manifest)[0]
+    quiz = next(q for q in CATALOG.quizzes.values() if q.module == href.split("/")[0])
+    frame = launch(lms_page, base, href, mastery, {"core": {"lesson_status": "passed", "score": {"raw": "90"}}})
+    answer(frame, quiz, right=False)
+    frame.get_by_role("button", name="採点する").click()
+    frame.locator("#quiz-result").wait_for()
+    data = cmi(lms_page)
+    assert (data["core"]["lesson_status"], data["core"]["score"]["raw"]) == ("passed", "90")
+    assert "これまでの最高点：90%" in frame.locator("[data-best]").inner_text()
