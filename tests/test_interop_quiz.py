@@ -180,6 +180,7 @@ def test_gift_escaping_round_trips(question, tmp_path):
     result = parse_gift(text, "quiz-x")
     assert result.notices == []
     assert [normalised(q) for q in result.quiz["questions"]] == [normalised(question)]
+    assert yaml.safe_load(result.yaml())["questions"] == result.quiz["questions"]
     got = [q for q in gift_pegjs(text, tmp_path) if q["type"] != "Category"]
     compare_with_pegjs(got[0], question, None)
 

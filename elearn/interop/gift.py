@@ -257,50 +257,40 @@ def _comment_fields(comments: list[str]) -> tuple[str | None, str | None]:
 
 
 def _question(block: _Block, number: int, used: set[str], result: Imported) -> dict[str, Any] | None:
-    text, line = block.text, block.text_line
+    """One question block in our authored form, or None (with a Notice) when it cannot be mapped."""
+    line = block.text_line
     qid, source = _comment_fields(block.comments)
-    title = None
-    stripped = text.lstrip()
-    if stripped.startswith("::"):
-        end = stripped.find("::", 2)
+    text = block.text.lstrip()
+    if text.startswith("::"):  # the Moodle question name: our id comes from [id:…]
+        end = text.find("::", 2)
         if end < 0:
             result.notices.append(Notice(line, "問題名（::…::）が閉じていません。この問題は取り込みませんでした。"))
             return None
-        title, stripped = _show(stripped[2:end]).strip(), stripped[end + 2:]
-    opening = stripped.find("{")
-    closing = stripped.rfind("}")
+        text = text[end + 2:]
+    opening, closing = text.find("{"), text.rfind("}")
     if opening < 0 or closing < opening:
         result.notices.append(Notice(line, "説明文（答えの { } がない問題）は取り込めません。"))
         return None
-    prompt = _text(stripped[:opening], result.formats)
-    answers = stripped[opening + 1:closing]
-    after = stripped[closing + 1:].strip()
+    after = text[closing + 1:].strip()
     if after and not after.startswith("//"):
         result.notices.append(Notice(line, "文中に答えを埋め込む形式（穴埋め）は取り込めません。"))
         return None
-    question_id = qid if qid and re.match(r"^[a-z0-9][a-z0-9\-]{0,99}$", qid) else None
-    if qid and not question_id:
-        result.notices.append(Notice(line, f"問題の id「{qid}」は使えない文字を含むため、q{number} にしました。"))
-    question_id = question_id or f"q{number}"
-    while question_id in used:
-        question_id += "-2"
-    general = ""
+    prompt, answers, general = _text(text[:opening], result.formats), text[opening + 1:closing], ""
     if "####" in answers:
         answers, general = answers.split("####", 1)
         general = _text(general, result.formats)
     kind = _answer_kind(answers)
-    base: dict[str, Any] = {"id": question_id}
     if kind == "truefalse":
         parts = answers.strip().split("#")
         if any(part.strip() for part in parts[1:]):
             result.notices.append(Notice(line, "正誤問題の回答ごとのフィードバックは取り込めません（解説 #### だけを使います）。"))
-        base.update(type="truefalse", prompt=prompt, answer=parts[0].strip().upper().startswith("T"))
+        body: dict[str, Any] = {"type": "truefalse", "prompt": prompt,
+                                "answer": parts[0].strip().upper().startswith("T")}
     elif kind == "choice":
-        options = _options(answers, line, result)
-        if options is None:
+        choice = _options(answers, line, result)
+        if choice is None:
             return None
-        base.update(options)
-        base = {"id": question_id, "type": base.pop("type"), "prompt": prompt, **base}
+        body = {"type": choice["type"], "prompt": prompt, "options": choice["options"]}
     else:
         result.notices.append(Notice(line, f"{kind}は elearn の問題の種類（1つ選択・複数選択・正誤）にないため、取り込めません。"))
         return None
@@ -308,11 +298,20 @@ def _question(block: _Block, number: int, used: set[str], result: Imported) -> d
         result.notices.append(Notice(line, "解説（#### のあとの全体フィードバック）がありません。explanation を書き足してください。"))
     if not source:
         result.notices.append(Notice(line, "出典がありません。source を書き足してください。"))
-    base["explanation"] = general
-    base["source"] = source or ""
+    question_id = _question_id(qid, number, used, line, result)
+    return {"id": question_id, **body, "explanation": general, "source": source or ""}
+
+
+def _question_id(qid: str | None, number: int, used: set[str], line: int, result: Imported) -> str:
+    """The [id:…] when it is a valid, unused id; else q<number>."""
+    valid = qid if qid and re.match(r"^[a-z0-9][a-z0-9\-]{0,99}$", qid) else None
+    if qid and not valid:
+        result.notices.append(Notice(line, f"問題の id「{qid}」は使えない文字を含むため、q{number} にしました。"))
+    question_id = valid or f"q{number}"
+    while question_id in used:
+        question_id += "-2"
     used.add(question_id)
-    del title  # the Moodle question name has no place in our quiz (the id comes from [id:…])
-    return base
+    return question_id
 
 
 def _answer_kind(answers: str) -> str:
