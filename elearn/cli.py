@@ -183,6 +183,10 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(mail_cli)
     app.cli.add_command(reminders_cli)
+    from .interop.commands import export_cli, import_cli
+
+    app.cli.add_command(export_cli)
+    app.cli.add_command(import_cli)
 
 
 def main() -> None:
