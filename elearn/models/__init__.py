@@ -9,6 +9,7 @@ from .cohort import (ATTENDED_VALUES, COHORT_CURRICULA, NOT_RECORDED, Attendance
 from .content import CURRICULA, Module, Quiz
 from .groups import GroupMember, GroupPlan
 from .printing import DEFAULT_CERTIFICATE_TITLE, CertificateSettings
+from .search import SEARCH_KINDS, SearchDocument
 from .progress import Progress, ProgressStatus, QuizAttempt
 from .user import ROLE_LABELS, Role, SetPasswordLink, User, UserSession
 
@@ -18,6 +19,6 @@ __all__ = [
     "DEFAULT_CERTIFICATE_TITLE", "CohortDay", "Enrolment", "GroupMember", "GroupPlan", "MODERATION_ACTIONS",
     "REPORT_REASONS", "ROLE_LABELS", "SHEET_FIELDS",
     "BoardAuthorReveal", "BoardModerationLog", "BoardPost", "BoardReaction", "BoardReport",
-    "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SetPasswordLink", "User",
+    "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SEARCH_KINDS", "SearchDocument", "SetPasswordLink", "User",
     "UserSession", "UTCDateTime", "cohort_modules", "cohort_organisers", "utcnow",
 ]
