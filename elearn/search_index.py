@@ -52,11 +52,18 @@ _CURRICULUM_ORDER = {name: index for index, name in enumerate(CURRICULA)}
 def query_words(query: str | None) -> list[str]:
     """The folded words of a search: split on any blank, without repeats, at most five."""
     words: list[str] = []
-    for word in search_text(query).split():
+    for word in search_text(re.sub(r"\s+", " ", query or "")).split():  # U+3000 is a blank, not dropped
         folded = fold(word)
         if folded and folded not in words:
             words.append(folded)
     return words[:MAX_WORDS]
+
+
+def index_fold(value: str) -> str:
+    """Text as indexed: what a query can hold (printable characters, as :func:`search_text` keeps), folded."""
+    if not re.sub(r"\s", " ", value).isprintable():
+        value = "".join(ch for ch in value if ch.isprintable() or ch.isspace())
+    return fold(value)
 
 
 def _like(word: str) -> str:
@@ -194,7 +201,7 @@ def html_text(markup: str) -> str:
 
 def _row(kind: str, title: str, body: str, *, heading: str = "", searched: str | None = None, **values) -> dict:
     row = {"kind": kind, "title": title[:300], "heading": heading[:300], "body": body,
-           "folded": fold(body if searched is None else searched), "hidden": False, "thread_hidden": False,
+           "folded": index_fold(body if searched is None else searched), "hidden": False, "thread_hidden": False,
            "curriculum": None, "slug": None, "thread_id": None, "post_id": None, "anchor": "", "sort_key": 0}
     row.update(values)
     return row
@@ -491,7 +498,7 @@ _CLUSTER = re.compile(r".[\u0300-\u036f\u3099\u309a\uff9e\uff9f\ufe00-\ufe0f]*",
 
 @lru_cache(maxsize=8192)
 def _fold_piece(piece: str) -> str:
-    return fold(piece)
+    return index_fold(piece)
 
 
 def _folded_map(text: str) -> tuple[str, list[int], list[int]]:
@@ -510,7 +517,7 @@ def highlight(value: str, words: list[str], *, width: int | None = 120) -> Marku
     a window of about that many characters around the first occurrence."""
     value = value or ""
     if width is not None and len(value) > width:
-        folded = fold(value)
+        folded = index_fold(value)
         first = min((p for p in (folded.find(w) for w in words) if p >= 0), default=0)
         start = _original_offset(value, first)
         begin = max(0, start - width // 3)
