@@ -279,3 +279,16 @@ def test_any_piece_of_a_post_finds_it(app, people, body, start, length, noise):
             if query_words(piece):
                 found = {h.post_id for g in search(db.session, piece, kinds=["board"]).groups for h in g.hits}
                 assert opening in found, (indexed, piece)
+
+
+def test_search_rebuild_command(app, runner, content, people):
+    post_thread(app, people["author"], "作り直すコマンド", "索引を作り直す。")
+    with app.app_context():
+        db.session.execute(SearchDocument.__table__.delete())
+        db.session.commit()
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "検索の索引を作り直しました" in result.output
+    with app.app_context():
+        assert search(db.session, "作り直す").total == 2  # the title row and the post
+        assert search(db.session, "テスト教材").groups
