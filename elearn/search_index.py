@@ -12,8 +12,9 @@ and every word must occur (「〜を含む」, a substring match: Japanese has n
 - PostgreSQL: a pg_trgm GIN index on ``folded``; every word is a ``LIKE '%word%'``, which the index
   serves for words of three or more characters. Without pg_trgm the same ``LIKE`` scans the table.
 
-Board results are counted up to :data:`BOARD_COUNT_CAP` and read newest first with a ``LIMIT``, so
-a short (index-less) word stops scanning once a page is full. A search costs at most four statements
+Content (a few thousand rows) is matched with ``LIKE`` over its own rows. Board results are counted
+up to :data:`BOARD_COUNT_CAP` and read newest first with a ``LIMIT``, so a common word stops the
+scan once a page is full. A search costs at most four statements
 whatever the data. The content index is rebuilt by ``elearn content import``
 (:func:`rebuild_content`); the board's rows are written in the transaction of each post, edit,
 deletion, hide and restore (:func:`index_post`, :func:`index_thread`).
@@ -434,20 +435,21 @@ def search(executor, query: str | None, *, kinds: list[str] | None = None, curri
     single = len(kinds) == 1
     limit = per_page if single else per_group
     page = max(page or 1, 1)
-    condition = matches(executor, words)
     content_kinds = [k for k in kinds if k in CONTENT_KINDS]
     if content_kinds:
-        results.groups += _content_groups(executor, condition, content_kinds, curriculum, limit,
-                                          page if single else 1, words, results)
+        results.groups += _content_groups(executor, words, content_kinds, curriculum, limit,
+                                          page if single else 1, results)
     if "board" in kinds:
-        results.groups.append(_board_group(executor, condition, limit, page if single else 1, words, results))
+        results.groups.append(_board_group(executor, words, limit, page if single else 1, results))
     order = list(SEARCH_KINDS)
     results.groups.sort(key=lambda group: order.index(group.kind))
     return results
 
 
-def _content_groups(executor, condition, kinds, curriculum, limit, page, words, results) -> list[Group]:
-    where = [condition, T.c.kind.in_(kinds)]
+def _content_groups(executor, words, kinds, curriculum, limit, page, results) -> list[Group]:
+    """Content is small (a few thousand rows): ``LIKE`` over the content rows only, found through
+    the (kind, sort_key) index, so board rows matching the same words are never visited."""
+    where = [T.c.kind.in_(kinds), *(T.c.folded.like(_like(word), escape="\\") for word in words)]
     if curriculum:
         where.append(T.c.curriculum == curriculum)
     ranked = select(*_COLUMNS, func.row_number().over(partition_by=T.c.kind, order_by=(T.c.sort_key, T.c.id))
@@ -472,16 +474,31 @@ def _content_groups(executor, condition, kinds, curriculum, limit, page, words, 
     return list(groups.values())
 
 
-def _board_group(executor, condition, limit, page, words, results) -> Group:
-    where = (condition, T.c.kind == "board", T.c.hidden.is_(False), T.c.thread_hidden.is_(False))
-    total = executor.execute(select(func.count()).select_from(
-        select(T.c.id).where(*where).limit(BOARD_COUNT_CAP + 1).subquery())).scalar() or 0
+def _board_select(executor, words, *columns):
+    """Shown board rows with every word, newest first (by row id: a post's row is rewritten when it
+    is edited). On SQLite the FTS table drives the query in rowid order, so a ``LIMIT`` stops it early
+    however common the words are; elsewhere the primary key read backwards (or the GIN index) does."""
+    visible = (T.c.kind == "board", T.c.hidden.is_(False), T.c.thread_hidden.is_(False))
+    long_words = [w for w in words if len(w) >= TRIGRAM]
+    if long_words and _uses_fts(executor):
+        phrase = " ".join(_phrase(word) for word in long_words)
+        short = [T.c.folded.like(_like(w), escape="\\") for w in words if len(w) < TRIGRAM]
+        return (select(*columns).select_from(FTS.join(T, T.c.id == FTS.c.rowid))
+                .where(literal_column("search_fts").op("MATCH")(bindparam("fts", phrase, unique=True)),
+                       *visible, *short)
+                .order_by(FTS.c.rowid.desc()))
+    likes = [T.c.folded.like(_like(w), escape="\\") for w in words]
+    return select(*columns).where(*visible, *likes).order_by(T.c.sort_key, T.c.id)  # (kind, sort_key) index
+
+
+def _board_group(executor, words, limit, page, results) -> Group:
+    counted = _board_select(executor, words, T.c.id).limit(BOARD_COUNT_CAP + 1).subquery()
+    total = executor.execute(select(func.count()).select_from(counted)).scalar() or 0
     capped = total > BOARD_COUNT_CAP
     total = min(total, BOARD_COUNT_CAP)
     pages = max(1, -(-total // limit))
     page = min(page, pages)
-    rows = list(executor.execute(select(*_COLUMNS).where(*where).order_by(T.c.sort_key, T.c.id.desc())
-                                 .limit(limit).offset((page - 1) * limit)))
+    rows = list(executor.execute(_board_select(executor, words, *_COLUMNS).limit(limit).offset((page - 1) * limit)))
     results.page, results.pages = page, pages
     return Group("board", [_hit(row, words) for row in rows], total, capped)
 
@@ -545,14 +562,17 @@ def highlight(value: str, words: list[str], *, width: int | None = 120) -> Marku
     return Markup(text_html.replace("\n", Markup(" ")))
 
 
-def _original_offset(value: str, folded_position: int) -> int:
-    """The index in ``value`` whose folded prefix reaches ``folded_position`` (a binary search: a few
-    folds of prefixes in C instead of a character-by-character walk in Python)."""
-    low, high = 0, len(value)
-    while low < high:
-        middle = (low + high) // 2
-        if len(index_fold(value[:middle + 1])) > folded_position:
-            high = middle
-        else:
-            low = middle + 1
-    return min(low, len(value))
+def _original_offset(value: str, folded_position: int, chunk: int = 256) -> int:
+    """The index in ``value`` of the cluster whose folding reaches ``folded_position``: folded a
+    chunk at a time (in C), then cluster by cluster inside the chunk that holds it."""
+    total = 0
+    for start in range(0, len(value), chunk):
+        length = len(index_fold(value[start:start + chunk]))
+        if total + length > folded_position:
+            for match in _CLUSTER.finditer(value, start, min(len(value), start + chunk)):
+                total += len(_fold_piece(match.group()))
+                if total > folded_position:
+                    return match.start()
+            return start
+        total += length
+    return 0
