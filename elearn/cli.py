@@ -173,6 +173,25 @@ def _demo_cohort(organiser: User, learner: User) -> None:
     click.echo(f"  デモ研修「{DEMO_COHORT}」を作成しました（研修担当が担当、受講者が参加）。")
 
 
+search_cli = AppGroup("search", help="検索の索引")
+
+
+@search_cli.command("rebuild")
+@with_appcontext
+def search_rebuild() -> None:
+    """Create the full-text structures where possible (FTS5, or pg_trgm and its GIN index) and rebuild
+    the whole index from the content and the board (e.g. after installing pg_trgm)."""
+    from .search_index import create_structures, rebuild_board, rebuild_content
+
+    setup = create_structures(db.session.connection())
+    content = rebuild_content(db.session)
+    board = rebuild_board(db.session)
+    db.session.commit()
+    how = {"fts5": "SQLite FTS5（trigram）", "pg_trgm": "PostgreSQL pg_trgm（GIN）"}.get(
+        setup, "索引なし（LIKE で全件を調べます。README「Search」参照）")
+    click.echo(f"検索の索引を作り直しました: 教材 {content}件・ひろば {board}件、方式: {how}")
+
+
 def init_app(app: Flask) -> None:
     """Register the project's commands on ``app.cli``."""
     app.cli.add_command(content_cli)
@@ -187,6 +206,7 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(export_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(search_cli)
 
 
 def main() -> None:

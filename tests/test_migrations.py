@@ -12,12 +12,14 @@ from elearn import create_app
 from elearn.extensions import db
 from elearn.models import UserSession
 from elearn.models.base import UTCDateTime
+from elearn.models.search import include_object as search_include_object
 
 
 def test_migrations_match_models(app):
     """Autogenerate against the migrated test database finds nothing to add or change."""
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                              "include_object": search_include_object})
         assert compare_metadata(context, db.metadata) == []
 
 

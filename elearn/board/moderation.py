@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import BoardAuthorReveal, BoardModerationLog, BoardPost, BoardReport, BoardThread, User, utcnow
 from ..queries import paginate
+from ..search_index import index_post, index_thread
 from .display import PostView, display_names, named_author_ids, post_view
 
 QUEUE_PER_PAGE = 20
@@ -43,6 +44,8 @@ def hide_post(post: BoardPost, actor: User, reason: str) -> bool:
     post.hidden_reason = reason
     if post.is_opening:
         post.thread.hidden_at = now
+        index_thread(db.session, post.thread)
+    index_post(db.session, post, post.thread)
     _resolve_reports(post, actor, "hidden")
     log_action(actor, "hide", thread_id=post.thread_id, post_id=post.id, reason=reason)
     return True
@@ -56,6 +59,8 @@ def restore_post(post: BoardPost, actor: User, reason: str = "") -> bool:
     post.hidden_reason = ""
     if post.is_opening:
         post.thread.hidden_at = None
+        index_thread(db.session, post.thread)
+    index_post(db.session, post, post.thread)
     log_action(actor, "restore", thread_id=post.thread_id, post_id=post.id, reason=reason)
     return True
 

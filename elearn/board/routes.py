@@ -156,6 +156,16 @@ def delete(post_id: int):
     return _render_post_page("board/delete.html", post, form)
 
 
+@bp.get(f"/posts/<{ID}:post_id>")
+@login_required
+def post_link(post_id: int):
+    """A post's own address (search results link here): its thread's page, scrolled to it."""
+    post = _readable_post(post_id)
+    if post.deleted_at is not None or (post.hidden_at is not None and not can_moderate(current_user)):
+        abort(404)
+    return redirect(_thread_url(post))
+
+
 @bp.post(f"/posts/<{ID}:post_id>/reaction")
 @login_required
 def react(post_id: int):

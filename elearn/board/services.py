@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload
 
 from ..content.markdown import render_markdown
 from ..extensions import db
-from ..queries import Page, contains, paginate
+from ..queries import Page, paginate
+from ..search_index import index_post, index_thread, query_words, thread_ids_matching
 from ..models import BoardPost, BoardReaction, BoardReport, BoardThread, User, utcnow
 from . import notifications
 from .categories import categories
@@ -28,12 +29,9 @@ DELETED_THREAD_TITLE = "（作成者が削除したスレッド）"
 
 
 def search_words(query: str) -> list[str]:
-    """The words of a search, split on any blank (full-width too), without repeats, at most five."""
-    words: list[str] = []
-    for word in (clean_line(query) or "")[:SEARCH_MAX_LENGTH].split():
-        if word not in words:
-            words.append(word)
-    return words[:SEARCH_MAX_WORDS]
+    """The words of a search, split on any blank (full-width too), folded as the search index folds
+    them (:func:`elearn.search_index.query_words`), without repeats, at most five."""
+    return query_words((clean_line(query) or "")[:SEARCH_MAX_LENGTH])[:SEARCH_MAX_WORDS]
 
 
 def render_post(markdown: str) -> str:
@@ -41,14 +39,11 @@ def render_post(markdown: str) -> str:
     return render_markdown(markdown, breaks=True)
 
 
-def _visible_post():
-    return and_(BoardPost.deleted_at.is_(None), BoardPost.hidden_at.is_(None))
-
-
 def list_threads(query: str = "", category: str = "", page: int = 1, include_hidden: bool = False):
     """Threads by newest activity, filtered by category and by words (each word in the title or a shown post).
 
-    Substring matching, so Japanese text without spaces is found. Returns ``(pagination, rows)``.
+    Substring matching on the search index (:mod:`elearn.search_index`), so Japanese text without
+    spaces is found. Returns ``(pagination, rows)``.
     """
     statement = (select(BoardThread).where(BoardThread.deleted_at.is_(None))
                  .order_by(BoardThread.last_activity_at.desc(), BoardThread.id.desc()))
@@ -57,8 +52,8 @@ def list_threads(query: str = "", category: str = "", page: int = 1, include_hid
     if category in categories():
         statement = statement.where(BoardThread.category == category)
     for word in search_words(query):
-        in_posts = select(BoardPost.thread_id).where(_visible_post(), contains([BoardPost.body_markdown], word))
-        statement = statement.where(or_(contains([BoardThread.title], word), BoardThread.id.in_(in_posts)))
+        statement = statement.where(BoardThread.id.in_(
+            thread_ids_matching(db.session, word, include_hidden_threads=include_hidden)))
     pagination = paginate(statement, page, THREADS_PER_PAGE)
     return pagination, thread_rows(pagination.items, reply_counts([thread.id for thread in pagination.items]))
 
@@ -156,10 +151,13 @@ def create_thread(author: User, *, category: str, title: str, body: str, anonymo
                          created_at=now, last_activity_at=now)
     db.session.add(thread)
     db.session.flush()
-    db.session.add(BoardPost(thread_id=thread.id, author_id=author.id, anonymous=anonymous, is_opening=True,
-                             body_markdown=body, body_html=render_post(body),
-                             privacy_confirmed=privacy_confirmed, created_at=now))
+    opening = BoardPost(thread_id=thread.id, author_id=author.id, anonymous=anonymous, is_opening=True,
+                        body_markdown=body, body_html=render_post(body), privacy_confirmed=privacy_confirmed,
+                        created_at=now)
+    db.session.add(opening)
     db.session.flush()
+    index_thread(db.session, thread)
+    index_post(db.session, opening, thread)
     return thread
 
 
@@ -173,6 +171,7 @@ def add_reply(thread: BoardThread, author: User, *, body: str, anonymous: bool,
     thread.last_activity_at = now
     db.session.flush()
     notifications.reply_added(thread, post)
+    index_post(db.session, post, thread)
     return post
 
 
@@ -182,8 +181,10 @@ def edit_post(post: BoardPost, *, body: str, title: str | None = None, privacy_c
     post.body_html = render_post(body)
     post.edited_at = utcnow()
     post.privacy_confirmed = post.privacy_confirmed or privacy_confirmed
-    if title is not None and post.is_opening:
+    if title is not None and post.is_opening and post.thread.title != title:
         post.thread.title = title
+        index_thread(db.session, post.thread)
+    index_post(db.session, post, post.thread)
 
 
 def delete_post(post: BoardPost) -> bool:
@@ -196,16 +197,17 @@ def delete_post(post: BoardPost) -> bool:
     post.deleted_at = now
     post.body_markdown = ""
     post.body_html = ""
+    index_post(db.session, post, post.thread)
     if not post.is_opening:
         return False
     thread = post.thread
     replies = db.session.scalar(select(func.count(BoardPost.id)).where(
         BoardPost.thread_id == thread.id, BoardPost.is_opening.is_(False), BoardPost.deleted_at.is_(None)))
     thread.title = DELETED_THREAD_TITLE
-    if replies:
-        return False
-    thread.deleted_at = now
-    return True
+    if not replies:
+        thread.deleted_at = now
+    index_thread(db.session, thread, title_searchable=False)
+    return not replies
 
 
 def toggle_reaction(post: BoardPost, user: User) -> bool:

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Module, Quiz, utcnow
+from ..search_index import rebuild_content
 from .catalog import Catalog, Item, QuizDef
 from .markdown import LinkResolver, render_markdown
 from .questions import question_type
 
 #: Bump when rendering changes, so the next import re-renders unchanged files.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: headings of bodies carry ids (search links to them)
 
 
 @dataclass
@@ -51,7 +52,7 @@ def render_item(item: Item, resolve: LinkResolver) -> tuple[str, dict[str, Any]]
         }
     if "discussion_points" in meta:
         meta["discussion_points_html"] = [render_markdown(p, resolve) for p in meta["discussion_points"]]
-    return render_markdown(item.body, resolve), meta
+    return render_markdown(item.body, resolve, anchors=True), meta
 
 
 def render_questions(quiz: QuizDef, resolve: LinkResolver) -> list[dict[str, Any]]:
@@ -95,6 +96,7 @@ def import_catalog(catalog: Catalog, session: Session, resolve: LinkResolver,
             note(row.source_path, "廃止")
     session.flush()
     _import_quizzes(catalog, session, modules, resolve, report, note)
+    rebuild_content(session)  # the search index of the content, in the import's transaction
     return report
 
 

@@ -60,15 +60,33 @@ def stray_emphasis(text: str) -> list[int]:
     return lines
 
 
-def render_markdown(text: str, resolve_link: LinkResolver | None = None, *, breaks: bool = False) -> str:
+def heading_id(text: str, taken: set[str]) -> str:
+    """The anchor of a heading: ``h-`` and its text (blanks as ``-``), numbered when repeated."""
+    base = "h-" + (re.sub(r"[\s#]+", "-", text.strip()).strip("-")[:60] or "section")
+    anchor, number = base, 2
+    while anchor in taken:
+        anchor, number = f"{base}-{number}", number + 1
+    taken.add(anchor)
+    return anchor
+
+
+def render_markdown(text: str, resolve_link: LinkResolver | None = None, *, breaks: bool = False,
+                    anchors: bool = False) -> str:
     """Render ``text`` to HTML. ``resolve_link`` maps bare content ids to URLs.
 
     This is the only place Markdown becomes HTML: content at import, board posts when saved.
-    Links to other sites open normally but carry ``rel="noopener noreferrer nofollow"``.
+    Links to other sites open normally but carry ``rel="noopener noreferrer nofollow"``. With
+    ``anchors`` (content bodies) every heading gets an ``id`` (:func:`heading_id`), which search
+    results link to.
     """
     md = _parser(breaks)
     tokens = md.parse(text)
-    for token in tokens:
+    taken: set[str] = set()
+    for index, token in enumerate(tokens):
+        if anchors and token.type == "heading_open" and index + 1 < len(tokens):
+            words = "".join(child.content for child in tokens[index + 1].children or ()
+                            if child.type in ("text", "code_inline"))
+            token.attrSet("id", heading_id(words, taken))
         for child in token.children or ():
             if child.type != "link_open":
                 continue

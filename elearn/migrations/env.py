@@ -93,6 +93,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    from elearn.models.search import include_object  # the search index's FTS table and trigram index
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

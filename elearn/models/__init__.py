@@ -11,6 +11,7 @@ from .groups import GroupMember, GroupPlan
 from .mail import CohortReminder, MailPreference, Notification
 from .outbox import OUTBOX_STATUSES, OutboxItem
 from .printing import DEFAULT_CERTIFICATE_TITLE, CertificateSettings
+from .search import SEARCH_KINDS, SearchDocument
 from .progress import Progress, ProgressStatus, QuizAttempt
 from .user import ROLE_LABELS, Role, SetPasswordLink, User, UserSession
 
@@ -20,7 +21,7 @@ __all__ = [
     "DEFAULT_CERTIFICATE_TITLE", "CohortDay", "Enrolment", "GroupMember", "GroupPlan", "MODERATION_ACTIONS",
     "REPORT_REASONS", "ROLE_LABELS", "SHEET_FIELDS",
     "BoardAuthorReveal", "BoardModerationLog", "BoardPost", "BoardReaction", "BoardReport",
-    "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SetPasswordLink", "User",
+    "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SEARCH_KINDS", "SearchDocument", "SetPasswordLink", "User",
     "UserSession", "UTCDateTime", "cohort_modules", "cohort_organisers", "utcnow",
     "CohortReminder", "MailPreference", "Notification", "OUTBOX_STATUSES", "OutboxItem",
 ]
