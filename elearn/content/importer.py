@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Module, Quiz, utcnow
 from .catalog import Catalog, Item, QuizDef
+from .evaluation import import_evaluation
 from .markdown import LinkResolver, render_markdown
 from .questions import question_type
 
@@ -95,6 +96,7 @@ def import_catalog(catalog: Catalog, session: Session, resolve: LinkResolver,
             note(row.source_path, "廃止")
     session.flush()
     _import_quizzes(catalog, session, modules, resolve, report, note)
+    import_evaluation(catalog.forms, catalog.surveys, session, resolve, report, note)
     return report
 
 

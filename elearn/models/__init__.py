@@ -7,6 +7,8 @@ from .cohort import (ATTENDED_VALUES, COHORT_CURRICULA, NOT_RECORDED, Attendance
                      AttendanceStatus, Certificate,
                      Cohort, CohortDay, Enrolment, RosterImport, cohort_modules, cohort_organisers)
 from .content import CURRICULA, Module, Quiz
+from .evaluation import (PHASES, AssessmentAttempt, AssessmentForm, CohortEvaluation, QuestionChoice, QuestionResult,
+                         Survey, SurveyAnswer, SurveyResponded, SurveyResponse)
 from .groups import GroupMember, GroupPlan
 from .printing import DEFAULT_CERTIFICATE_TITLE, CertificateSettings
 from .progress import Progress, ProgressStatus, QuizAttempt
@@ -20,4 +22,6 @@ __all__ = [
     "BoardAuthorReveal", "BoardModerationLog", "BoardPost", "BoardReaction", "BoardReport",
     "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SetPasswordLink", "User",
     "UserSession", "UTCDateTime", "cohort_modules", "cohort_organisers", "utcnow",
+    "PHASES", "AssessmentAttempt", "AssessmentForm", "CohortEvaluation", "QuestionChoice", "QuestionResult",
+    "Survey", "SurveyAnswer", "SurveyResponded", "SurveyResponse",
 ]
