@@ -8,7 +8,7 @@ from .cohort import (ATTENDED_VALUES, COHORT_CURRICULA, NOT_RECORDED, Attendance
                      Cohort, CohortDay, Enrolment, RosterImport, cohort_modules, cohort_organisers)
 from .content import CURRICULA, Module, Quiz
 from .evaluation import (PHASES, AssessmentAttempt, AssessmentForm, CohortEvaluation, QuestionChoice, QuestionResult,
-                         Survey, SurveyAnswer, SurveyResponded, SurveyResponse)
+                         Survey, SurveyAnswer, SurveyResponded, SurveyResponse, random_id)
 from .groups import GroupMember, GroupPlan
 from .printing import DEFAULT_CERTIFICATE_TITLE, CertificateSettings
 from .progress import Progress, ProgressStatus, QuizAttempt
@@ -23,5 +23,5 @@ __all__ = [
     "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SetPasswordLink", "User",
     "UserSession", "UTCDateTime", "cohort_modules", "cohort_organisers", "utcnow",
     "PHASES", "AssessmentAttempt", "AssessmentForm", "CohortEvaluation", "QuestionChoice", "QuestionResult",
-    "Survey", "SurveyAnswer", "SurveyResponded", "SurveyResponse",
+    "Survey", "SurveyAnswer", "SurveyResponded", "SurveyResponse", "random_id",
 ]
