@@ -2,10 +2,11 @@
 storing exactly one attempt or one anonymous response."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..content.evaluation import SCALE, TEXT_LIMIT
@@ -119,6 +120,7 @@ def submit_survey(cohort: Cohort, user_id: int, survey: Survey, answers: dict[st
 
     The response has a random id and today's date only; nothing in it names the person.
     """
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())  # one writer per cohort
     window = survey_window(cohort, user_id)
     if not window.open:
         raise Refused(window.reason)
@@ -129,8 +131,7 @@ def submit_survey(cohort: Cohort, user_id: int, survey: Survey, answers: dict[st
     except IntegrityError:
         raise Refused("アンケートはすでに回答済みです（回答は1回だけです）。") from None
     response_id = random_id()
-    db.session.execute(insert(SurveyResponse), [{"id": response_id, "cohort_id": cohort.id, "survey_id": survey.id,
-                                                 "day": today()}])
+    responses = [{"id": response_id, "cohort_id": cohort.id, "survey_id": survey.id, "day": today()}]
     rows = []
     for item in survey.items:
         value = answers.get(item["id"])
@@ -139,12 +140,38 @@ def submit_survey(cohort: Cohort, user_id: int, survey: Survey, answers: dict[st
         base = {"response_id": response_id, "cohort_id": cohort.id, "item_id": item["id"],
                 "value": None, "option_id": None, "text": None}
         if item["type"] == "scale":
-            rows.append({**base, "id": random_id(), "value": value})
+            rows.append({**base, "value": value})
         elif item["type"] == "single":
-            rows.append({**base, "id": random_id(), "option_id": value})
+            rows.append({**base, "option_id": value})
         elif item["type"] == "multiple":
-            rows += [{**base, "id": random_id(), "option_id": option} for option in value]
+            rows += [{**base, "option_id": option} for option in value]
         elif value:
-            rows.append({**base, "id": random_id(), "text": value})
-    if rows:
-        db.session.execute(insert(SurveyAnswer), rows)
+            rows.append({**base, "text": value})
+    _rewrite_shuffled(cohort, responses, rows)
+
+
+def _rewrite_shuffled(cohort: Cohort, new_responses: list[dict], new_answers: list[dict]) -> None:
+    """Store the new response by rewriting all of the cohort's responses in a random order with fresh ids.
+
+    A table's physical order (PostgreSQL's heap, what a SELECT without ORDER BY returns) follows insertion,
+    and so does ``survey_responded``'s: rewriting the cohort's responses on every write leaves no order, id
+    or transaction id that follows the order people answered in. Costs one read and one write of the cohort's
+    responses (a few thousand rows at most); the caller has locked the cohort's row.
+    """
+    r, a = SurveyResponse, SurveyAnswer
+    old_responses = [dict(row._mapping) for row in db.session.execute(
+        select(r.id, r.cohort_id, r.survey_id, r.day).where(r.cohort_id == cohort.id))]
+    old_answers = [dict(row._mapping) for row in db.session.execute(
+        select(a.response_id, a.cohort_id, a.item_id, a.value, a.option_id, a.text).where(a.cohort_id == cohort.id))]
+    db.session.execute(delete(a).where(a.cohort_id == cohort.id))
+    db.session.execute(delete(r).where(r.cohort_id == cohort.id))
+    responses = old_responses + new_responses
+    renamed = {row["id"]: random_id() for row in responses}
+    shuffle = secrets.SystemRandom().shuffle
+    responses = [{**row, "id": renamed[row["id"]]} for row in responses]
+    answers = [{**row, "id": random_id(), "response_id": renamed[row["response_id"]]} for row in old_answers + new_answers]
+    shuffle(responses)
+    shuffle(answers)
+    db.session.execute(insert(r), responses)
+    if answers:
+        db.session.execute(insert(a), answers)
