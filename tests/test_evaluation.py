@@ -333,3 +333,35 @@ def test_report_access_and_pages(app, client, auth, people, evaluation_content, 
     assert '<svg class="chart__svg"' in page and "<title id=" in page
     book = load_workbook(io.BytesIO(client.get(f"/evaluation/cohorts/{cohort.id}/report.xlsx").data))
     assert book.sheetnames == ["概要", "出席", "事前事後", "アンケート", "自由記述", "問題分析"]
+
+
+def test_question_page_settings_and_reminder_recipients(app, client, auth, people, evaluation_content, make_cohort):
+    """A question's page shows its options with counts; a form cannot change once taken; the reminder names
+    exactly those who have not answered."""
+    from elearn.evaluation.reminders import queue_survey_reminder
+
+    organiser, learners = people["organiser"], people["learners"][:3]
+    cohort = make_cohort([organiser], learners, days=[today()])
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "quiz-t-alpha"))
+        record_attempt(learners[0].id, quiz, "n1", grade(quiz, {"q1": ["b"], "q2": ["a", "b"], "q3": ["true"]}))
+        db.session.commit()
+        quiz_id = quiz.id
+    _answer_survey(client, auth, learners[1], cohort.id, 4, "")
+    auth.login(organiser.email)
+    page = client.get(f"/evaluation/questions/{quiz_id}/q1?cohort={cohort.id}")
+    assert page.status_code == 200 and "正しいものはどれ？" in page.text and "誤りの選択肢" in page.text
+    assert client.get(f"/evaluation/questions/{quiz_id}/nope").status_code == 404
+    with app.app_context():
+        assert {u.id for u in queue_survey_reminder(db.session.get(Cohort, cohort.id))} == {learners[0].id, learners[2].id}
+        form_id = db.session.scalar(text("SELECT id FROM assessment_forms"))
+        survey_id = db.session.scalar(text("SELECT id FROM surveys"))
+        db.session.add(AssessmentAttempt(cohort_id=cohort.id, user_id=learners[0].id, phase="pre", form_id=form_id,
+                                         answers={}, correct=0, total=2, score=0))
+        db.session.commit()
+    bad = post_form(client, f"/evaluation/cohorts/{cohort.id}/settings", {"pre": "999", "post": str(form_id),
+                                                                           "survey": str(survey_id)})
+    assert bad.status_code == 400 and "事前テストを一覧から選んでください。" in bad.text
+    ok = post_form(client, f"/evaluation/cohorts/{cohort.id}/settings", {"pre": str(form_id), "post": str(form_id),
+                                                                          "survey": str(survey_id)})
+    assert ok.status_code == 302
