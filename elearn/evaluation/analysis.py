@@ -1,6 +1,6 @@
 """Question analysis: per quiz question, attempts, facility, discrimination, option choices and flags.
 
-Every figure comes from grouped SQL over ``question_results`` / ``question_choices`` (three statements,
+Every figure comes from grouped SQL over ``question_results`` / ``question_choices`` (four statements,
 whatever the number of attempts); Python only turns the sums into ratios. Formulas (README
 「Training effect」):
 
@@ -19,7 +19,7 @@ from sqlalchemy import case, func, select
 
 from ..content import balance
 from ..extensions import db
-from ..models import Enrolment, Module, QuestionChoice, QuestionResult, Quiz
+from ..models import Enrolment, Module, QuestionChoice, QuestionResult, Quiz, QuizAttempt
 
 #: Flags need at least this many first attempts; fewer show the figures with 「データ不足」.
 MIN_ATTEMPTS = 10
@@ -99,16 +99,11 @@ def population(cohort_ids: list[int] | None):
     return select(Enrolment.user_id).where(Enrolment.cohort_id.in_(cohort_ids or [0]))
 
 
-def _filtered(statement, table, cohort_ids, curriculum, quiz_id, question_id):
-    statement = statement.join(Quiz, Quiz.id == table.quiz_id).join(Module, Module.id == Quiz.module_id).where(
-        Quiz.retired.is_(False))
-    users = population(cohort_ids)
+def _scoped(statement, table, users, quiz_ids, question_id):
+    """Only first attempts, of the chosen quizzes (and question), by the population's users."""
+    statement = statement.where(table.first == True, table.quiz_id.in_(quiz_ids))  # noqa: E712 (= uses the index)
     if users is not None:
         statement = statement.where(table.user_id.in_(users))
-    if curriculum:
-        statement = statement.where(Module.curriculum == curriculum)
-    if quiz_id is not None:
-        statement = statement.where(table.quiz_id == quiz_id)
     if question_id is not None:
         statement = statement.where(table.question_id == question_id)
     return statement
@@ -116,37 +111,47 @@ def _filtered(statement, table, cohort_ids, curriculum, quiz_id, question_id):
 
 def question_analysis(cohort_ids: list[int] | None = None, curriculum: str | None = None,
                       quiz_id: int | None = None, question_id: str | None = None) -> list[QuestionStats]:
-    """Figures for every question answered by the population, in curriculum and quiz order (three statements)."""
+    """Figures for every question answered by the population, in curriculum and quiz order (four statements).
+
+    The sums read first attempts only, through covering indexes (by quiz, or by user for a cohort);
+    attempts are counted per quiz on ``quiz_attempts`` (every attempt answers each of its questions).
+    """
+    listing = select(Quiz, Module).join(Module, Module.id == Quiz.module_id).where(Quiz.retired.is_(False))
+    if curriculum:
+        listing = listing.where(Module.curriculum == curriculum)
+    if quiz_id is not None:
+        listing = listing.where(Quiz.id == quiz_id)
+    quizzes = {quiz.id: (quiz, module) for quiz, module in db.session.execute(listing)}
+    quiz_ids = list(quizzes) or [0]
+    users = population(cohort_ids)
     r = QuestionResult
-    first = case((r.first, 1), else_=0)
-    first_right = case((r.first & r.correct, 1), else_=0)
-    sums = db.session.execute(_filtered(
-        select(r.quiz_id, r.question_id, func.count(), func.sum(first), func.sum(first_right),
-               func.sum(case((r.first, r.score), else_=0)), func.sum(case((r.first & r.correct, r.score), else_=0)),
-               func.sum(case((r.first, r.score * r.score), else_=0))),
-        r, cohort_ids, curriculum, quiz_id, question_id).group_by(r.quiz_id, r.question_id)).all()
+    sums = {(row[0], row[1]): row for row in db.session.execute(_scoped(
+        select(r.quiz_id, r.question_id, func.count(), func.sum(case((r.correct, 1), else_=0)), func.sum(r.score),
+               func.sum(case((r.correct, r.score), else_=0)), func.sum(r.score * r.score)),
+        r, users, quiz_ids, question_id).group_by(r.quiz_id, r.question_id))}
     c = QuestionChoice
     chosen: dict[tuple[int, str, str], int] = {
-        (quiz, question, option): count for quiz, question, option, count in db.session.execute(_filtered(
-            select(c.quiz_id, c.question_id, c.option_id, func.count()).where(c.first), c, cohort_ids, curriculum,
-            quiz_id, question_id).group_by(c.quiz_id, c.question_id, c.option_id))}
-    quiz_ids = sorted({row[0] for row in sums})
-    quizzes = {quiz.id: (quiz, module) for quiz, module in db.session.execute(
-        select(Quiz, Module).join(Module, Module.id == Quiz.module_id).where(Quiz.id.in_(quiz_ids or [0])))}
-    by_key = {(row[0], row[1]): row for row in sums}
+        (quiz, question, option): count for quiz, question, option, count in db.session.execute(_scoped(
+            select(c.quiz_id, c.question_id, c.option_id, func.count()), c, users, quiz_ids, question_id)
+            .group_by(c.quiz_id, c.question_id, c.option_id))}
+    attempts_query = select(QuizAttempt.quiz_id, func.count()).where(QuizAttempt.quiz_id.in_(quiz_ids))
+    if users is not None:
+        attempts_query = attempts_query.where(QuizAttempt.user_id.in_(users))
+    attempts = dict(db.session.execute(attempts_query.group_by(QuizAttempt.quiz_id)).all())
     result = []
     for quiz_id_, (quiz, module) in sorted(quizzes.items(), key=lambda q: (q[1][1].curriculum, q[1][1].position)):
         longest = _longest_questions(quiz)
         for number, question in enumerate(quiz.questions, 1):
-            row = by_key.get((quiz_id_, question["id"]))
-            if row is None:
+            row = sums.get((quiz_id_, question["id"]))
+            if row is None or (question_id is not None and question["id"] != question_id):
                 continue
-            _, _, attempts, n, right, s, s1, q2 = row
+            _, _, n, right, s, s1, q2 = row
             n, right = int(n or 0), int(right or 0)
             stats = QuestionStats(
                 quiz.id, quiz.slug, module.slug, module.title, module.curriculum, question["id"], number,
                 question["type"], question["prompt_html"], question["explanation_html"], question["source"],
-                int(attempts), n, right, point_biserial(n, right, float(s or 0), float(s1 or 0), float(q2 or 0)))
+                int(attempts.get(quiz_id_, n)), n, right,
+                point_biserial(n, right, float(s or 0), float(s1 or 0), float(q2 or 0)))
             for option in question["options"]:
                 count = chosen.get((quiz.id, question["id"], option["id"]), 0)
                 stats.options.append(OptionStats(option["id"], option["text"], option["correct"], count,

@@ -96,11 +96,15 @@ class QuestionResult(db.Model):
     quiz, and the attempt's score (for discrimination). Written with the attempt; read by question analysis."""
 
     __tablename__ = "question_results"
-    __table_args__ = (Index("ix_question_results_quiz_first", "quiz_id", "first", "question_id", "correct", "score"),)
+    __table_args__ = (
+        # Cover question analysis: everyone (by quiz) and a cohort's participants (by user); index-only scans.
+        Index("ix_question_results_quiz_first", "quiz_id", "first", "question_id", "correct", "score"),
+        Index("ix_question_results_user_first", "user_id", "first", "quiz_id", "question_id", "correct", "score"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"))
     question_id: Mapped[str] = mapped_column(String(100))
     first: Mapped[bool] = mapped_column()
@@ -112,11 +116,14 @@ class QuestionChoice(db.Model):
     """An option chosen in one question of one quiz attempt (for option frequencies)."""
 
     __tablename__ = "question_choices"
-    __table_args__ = (Index("ix_question_choices_quiz_first", "quiz_id", "first", "question_id", "option_id"),)
+    __table_args__ = (
+        Index("ix_question_choices_quiz_first", "quiz_id", "first", "question_id", "option_id"),
+        Index("ix_question_choices_user_first", "user_id", "first", "quiz_id", "question_id", "option_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"))
     question_id: Mapped[str] = mapped_column(String(100))
     option_id: Mapped[str] = mapped_column(String(100))

@@ -141,7 +141,7 @@ def upgrade():
     with op.batch_alter_table('question_choices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_question_choices_attempt_id'), ['attempt_id'], unique=False)
         batch_op.create_index('ix_question_choices_quiz_first', ['quiz_id', 'first', 'question_id', 'option_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_question_choices_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_question_choices_user_first', ['user_id', 'first', 'quiz_id', 'question_id', 'option_id'], unique=False)
 
     op.create_table('question_results',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -160,7 +160,7 @@ def upgrade():
     with op.batch_alter_table('question_results', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_question_results_attempt_id'), ['attempt_id'], unique=False)
         batch_op.create_index('ix_question_results_quiz_first', ['quiz_id', 'first', 'question_id', 'correct', 'score'], unique=False)
-        batch_op.create_index(batch_op.f('ix_question_results_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_question_results_user_first', ['user_id', 'first', 'quiz_id', 'question_id', 'correct', 'score'], unique=False)
 
 
     _grade_existing_attempts()
@@ -200,13 +200,13 @@ def _grade_existing_attempts():
 
 def downgrade():
     with op.batch_alter_table('question_results', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_question_results_user_id'))
+        batch_op.drop_index('ix_question_results_user_first')
         batch_op.drop_index('ix_question_results_quiz_first')
         batch_op.drop_index(batch_op.f('ix_question_results_attempt_id'))
 
     op.drop_table('question_results')
     with op.batch_alter_table('question_choices', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_question_choices_user_id'))
+        batch_op.drop_index('ix_question_choices_user_first')
         batch_op.drop_index('ix_question_choices_quiz_first')
         batch_op.drop_index(batch_op.f('ix_question_choices_attempt_id'))
 
