@@ -1,6 +1,6 @@
 """Benchmark the training-effect report and question analysis, in process, and print a table.
 
-    python bench/effect.py [--db sqlite|postgresql|both] [--attempts 100000] [--participants 1000]
+    python bench/effect.py [--db sqlite|postgresql|both] [--attempts 100000] [--participants 1000] [--reuse]
 
 For each database: a fresh database (``instance/bench/effect.sqlite3``; PostgreSQL ``elearn_bench_effect``),
 the shipped content, a cohort of ``--participants`` with progress, attendance, pre/post tests and survey
@@ -188,8 +188,9 @@ def measure(label: str, work, rows: list, kind: str, note: str = "") -> None:
                  "note": note(result) if callable(note) else note})
 
 
-def bench(kind: str, participants: int, attempts: int, rows: list) -> None:
-    os.environ["ELEARN_DATABASE_URL"] = fresh(kind)
+def bench(kind: str, participants: int, attempts: int, rows: list, reuse: bool = False) -> None:
+    os.environ["ELEARN_DATABASE_URL"] = (PG_URL if kind == "postgresql" else
+                                         f"sqlite:///{ROOT / 'instance' / 'bench' / 'effect.sqlite3'}") if reuse else fresh(kind)
     from flask_migrate import upgrade
 
     from elearn import create_app
@@ -204,13 +205,18 @@ def bench(kind: str, participants: int, attempts: int, rows: list) -> None:
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": os.environ["ELEARN_DATABASE_URL"]})
     with app.app_context(), app.test_request_context():
         upgrade()
-        catalog = load_catalog(ROOT)
-        import_catalog(catalog, db.session, content_link_resolver({s: i.curriculum for s, i in catalog.items.items()}))
-        db.session.commit()
-        start = time.perf_counter()
-        cohorts = generate(participants, attempts)
-        print(f"[bench] {kind}: generated in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
-        small, large = db.session.get(Cohort, cohorts["small"]), db.session.get(Cohort, cohorts["large"])
+        if reuse:  # the data of an earlier run (same sizes)
+            small = db.session.scalar(select(Cohort).where(Cohort.name == f"ベンチ {participants // 10}人"))
+            large = db.session.scalar(select(Cohort).where(Cohort.name == f"ベンチ {participants}人"))
+        else:
+            catalog = load_catalog(ROOT)
+            import_catalog(catalog, db.session,
+                           content_link_resolver({s: i.curriculum for s, i in catalog.items.items()}))
+            db.session.commit()
+            start = time.perf_counter()
+            cohorts = generate(participants, attempts)
+            print(f"[bench] {kind}: generated in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+            small, large = db.session.get(Cohort, cohorts["small"]), db.session.get(Cohort, cohorts["large"])
         for cohort, size in ((small, participants // 10), (large, participants)):
             measure(f"report, {size:,} participants", lambda c=cohort: cohort_report(c), rows, kind,
                     lambda r: f"pre/post pairs {r.prepost.n}, survey {r.survey.responses}, questions {len(r.questions)}")
@@ -229,10 +235,11 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--attempts", type=int, default=100_000)
     parser.add_argument("--participants", type=int, default=1000)
+    parser.add_argument("--reuse", action="store_true", help="measure the data of the previous run again")
     args = parser.parse_args()
     rows: list = []
     for kind in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
-        bench(kind, args.participants, args.attempts, rows)
+        bench(kind, args.participants, args.attempts, rows, args.reuse)
     print("| case | db | time (median of 3) | SQL statements | target | met | notes |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:
