@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..content.evaluation import SCALE
 from ..errors import render_error
 from ..extensions import db
 from ..forms import EmptyForm
@@ -103,6 +104,5 @@ def take_survey(cohort_id: int):
         except Refused as exc:
             db.session.rollback()
             return render_error(409, str(exc), _back(cohort))
-    from ..content.evaluation import SCALE
     return render_template("evaluation/survey.html", cohort=cohort, survey=survey, csrf=csrf, errors=errors,
                            answers=answers, scale=SCALE), (400 if errors else 200)
