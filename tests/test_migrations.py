@@ -138,3 +138,43 @@ def test_0010_marks_existing_attendance_as_recorded_on_the_page(tmp_path):
         assert db.session.scalar(sa.select(sa.func.count(AttendanceChange.id))) == 0
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0013_grades_existing_quiz_attempts_into_question_results(tmp_path):
+    """Attempts recorded before 0013 get their per-question results (first attempt marked) for question analysis."""
+    import json
+
+    from elearn.models import QuestionChoice, QuestionResult
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}"})
+    now = datetime(2026, 9, 26, 1, 0, tzinfo=timezone.utc)
+    questions = [{"id": "q1", "type": "single", "options": [{"id": "a", "correct": True}, {"id": "b", "correct": False}]},
+                 {"id": "q2", "type": "multiple", "options": [{"id": "a", "correct": True}, {"id": "b", "correct": True},
+                                                               {"id": "c", "correct": False}]}]
+    with app.app_context():
+        upgrade(revision="0010")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO users (id, email, display_name, organisation, prefecture, role, active, created_at) "
+                "VALUES (1, 'u@example.jp', 'U', '', '', 'learner', 1, :now)"), {"now": now})
+            connection.execute(sa.text(
+                "INSERT INTO modules (id, slug, kind, curriculum, position, title, minutes, meta, body_html, "
+                "content_hash, source_path, retired, imported_at) VALUES (1, 'm', 'module', 'initial', 1, 'M', 1, '{}', "
+                "'', 'h', '', 0, :now)"), {"now": now})
+            connection.execute(sa.text(
+                "INSERT INTO quizzes (id, slug, module_id, pass_mark, questions, content_hash, source_path, retired) "
+                "VALUES (1, 'quiz-m', 1, 80, :q, 'h', '', 0)"), {"q": json.dumps(questions)})
+            for attempt_id, answers, score, when in ((1, {"q1": ["b"], "q2": ["a", "b"]}, 50, now),
+                                                     (2, {"q1": ["a"], "q2": ["a", "b"]}, 100, now + timedelta(days=1))):
+                connection.execute(sa.text(
+                    "INSERT INTO quiz_attempts (id, nonce, user_id, quiz_id, answers, score, passed, submitted_at) "
+                    "VALUES (:id, :id, 1, 1, :a, :s, 0, :t)"), {"id": attempt_id, "a": json.dumps(answers), "s": score, "t": when})
+        upgrade()
+        rows = db.session.execute(sa.select(QuestionResult.attempt_id, QuestionResult.question_id, QuestionResult.first,
+                                            QuestionResult.correct, QuestionResult.score)
+                                  .order_by(QuestionResult.attempt_id, QuestionResult.question_id)).all()
+        assert rows == [(1, "q1", True, False, 50), (1, "q2", True, True, 50), (2, "q1", False, True, 100),
+                        (2, "q2", False, True, 100)]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(QuestionChoice)) == 6
+        db.session.remove()
+        db.engine.dispose()

@@ -89,9 +89,9 @@ def test_option_length_gives_no_answer_away():
     questions the stricter target of the issue: correct option longest at most chance + 10 points per curriculum.
     Scene warnings (courses/hints, the scene author's texts) are not asserted here.
     """
-    assert [str(w) for w in CATALOG.warnings if w.path.startswith("quizzes/")] == []
+    assert [str(w) for w in CATALOG.warnings if w.path.startswith(("quizzes/", "prepost/"))] == []
     single = {s.curriculum: s for s in CATALOG.length_shares if s.kind == "single"}
-    assert set(single) == {"initial", "followup", "hints", "cases"}
+    assert set(single) == {"initial", "followup", "hints", "cases", "prepost"}
     for share in single.values():
         assert share.judged(), share
         assert share.share("longest") <= share.chance + 0.10, share

@@ -37,7 +37,8 @@ MIN_QUESTIONS = 8
 #: At most this many quiz files are named per warning (the rest are counted).
 MAX_FILES = 5
 
-CURRICULUM_LABELS = {"initial": "初任者研修", "followup": "フォローアップ研修", "hints": "支援のヒント", "cases": "事例"}
+CURRICULUM_LABELS = {"initial": "初任者研修", "followup": "フォローアップ研修", "hints": "支援のヒント", "cases": "事例",
+                     "prepost": "事前・事後テスト"}
 KIND_LABELS = {"single": "1つ選択", "multiple": "すべて選択"}
 #: How a share is said, per question type and side.
 SIDE_LABELS = {

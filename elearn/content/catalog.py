@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import balance
+from . import balance, evaluation
 from .frontmatter import ContentError, ContentWarning, Document, Problem, load_yaml, read_document
 from .markdown import CONTENT_ID, SAFE_SCHEMES, link_targets, stray_emphasis
 from .schema import Checker, check_case, check_headings, check_module, check_quiz
@@ -57,6 +57,9 @@ class Catalog:
     #: Per curriculum and question type: how often the correct option is the longest / shortest.
     length_shares: list[balance.Share] = field(default_factory=list)
     files: int = 0
+    #: Pre/post test forms (prepost/) and course evaluation surveys (surveys/), see evaluation.py.
+    forms: dict[str, evaluation.FormDef] = field(default_factory=dict)
+    surveys: dict[str, evaluation.SurveyDef] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -92,6 +95,10 @@ def load_catalog(root: Path | str) -> Catalog:
         _read_quiz(catalog, file, ids)
     for item, document in documents:
         _check_references(catalog, item, document)
+    taken = set(ids) | set(catalog.quizzes)
+    catalog.forms = evaluation.read_forms(catalog.root, catalog.problems, taken)
+    catalog.surveys = evaluation.read_surveys(catalog.root, catalog.problems, taken | set(catalog.forms))
+    catalog.files += len(catalog.forms) + len(catalog.surveys)
     quizzed = {quiz.module for quiz in catalog.quizzes.values()}
     for item in catalog.items.values():
         if item.slug not in quizzed:
@@ -108,6 +115,7 @@ def _check_balance(catalog: Catalog, documents: list[tuple[Item, Document]]) -> 
         item = catalog.items.get(quiz.module)
         if item:
             placements += balance.place_quiz(quiz.questions, quiz.question_lines, quiz.path, item.curriculum)
+    placements += evaluation.form_placements(catalog.forms)
     catalog.length_shares = balance.shares(placements)
     catalog.warnings = balance.share_warnings(catalog.length_shares, placements)
     for item, document in documents:

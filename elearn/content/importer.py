@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import Module, Quiz, utcnow
 from ..search_index import rebuild_content
 from .catalog import Catalog, Item, QuizDef
+from .evaluation import import_evaluation
 from .markdown import LinkResolver, render_markdown
 from .questions import question_type
 
@@ -96,6 +97,7 @@ def import_catalog(catalog: Catalog, session: Session, resolve: LinkResolver,
             note(row.source_path, "廃止")
     session.flush()
     _import_quizzes(catalog, session, modules, resolve, report, note)
+    import_evaluation(catalog.forms, catalog.surveys, session, resolve, report, note)
     rebuild_content(session)  # the search index of the content, in the import's transaction
     return report
 

@@ -207,6 +207,11 @@ def check_quiz(c: Checker) -> None:
     c.identifier("module")
     c.text("title", optional=True)
     c.integer("pass_mark", low=1, high=100)
+    check_questions(c)
+
+
+def check_questions(c: Checker) -> None:
+    """The ``questions`` list of a quiz or a pre/post test form, each through the question-type registry."""
     questions = c.value("questions")
     if not isinstance(questions, list) or not questions:
         c.report(("questions",), "questions に問題を1問以上書いてください。")

@@ -19,6 +19,7 @@ from ..content.questions import AnswerError, question_type
 from ..database import insert_statement
 from ..extensions import db
 from ..models import Progress, Quiz, QuizAttempt, utcnow
+from .results import record_question_results
 
 TOKEN_SALT = "elearn.quiz-attempt"
 TOKEN_MAX_AGE = 24 * 60 * 60  # seconds a quiz form stays valid
@@ -137,6 +138,7 @@ def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded) -> Quiz
     except IntegrityError:
         existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.nonce == nonce))
         raise AlreadySubmitted(existing) from None
+    record_question_results(attempt, quiz, graded.correct, graded.answers)
     table = Progress.__table__
     statement = insert_statement(table).values(
         user_id=user_id, module_id=quiz.module_id, opened_at=now,

@@ -7,6 +7,8 @@ from .cohort import (ATTENDED_VALUES, COHORT_CURRICULA, NOT_RECORDED, Attendance
                      AttendanceStatus, Certificate,
                      Cohort, CohortDay, Enrolment, RosterImport, cohort_modules, cohort_organisers)
 from .content import CURRICULA, Module, Quiz
+from .evaluation import (PHASES, AssessmentAttempt, AssessmentForm, CohortEvaluation, QuestionChoice, QuestionResult,
+                         Survey, SurveyAnswer, SurveyResponded, SurveyResponse, random_id)
 from .groups import GroupMember, GroupPlan
 from .mail import CohortReminder, MailPreference, Notification
 from .outbox import OUTBOX_STATUSES, OutboxItem
@@ -24,4 +26,6 @@ __all__ = [
     "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SEARCH_KINDS", "SearchDocument", "SetPasswordLink", "User",
     "UserSession", "UTCDateTime", "cohort_modules", "cohort_organisers", "utcnow",
     "CohortReminder", "MailPreference", "Notification", "OUTBOX_STATUSES", "OutboxItem",
+    "PHASES", "AssessmentAttempt", "AssessmentForm", "CohortEvaluation", "QuestionChoice", "QuestionResult",
+    "Survey", "SurveyAnswer", "SurveyResponded", "SurveyResponse", "random_id",
 ]

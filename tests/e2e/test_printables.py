@@ -205,3 +205,36 @@ def test_certificate_prints_on_one_page_with_issuer_and_seal(page, printing, tmp
     flat = _flat(text)
     for expected in ("修了証書", "印刷00号殿", "発行日令和", "E2E県ひきこもり地域支援センター", "センター長印刷太郎", "印"):
         assert expected in flat
+
+
+def test_training_effect_report_prints_on_a4_portrait(page, printing, live_database, tmp_path):
+    """The committee's report (issue 15): pre/post with its charts, the survey once 5 have answered, on A4 portrait."""
+    from elearn.evaluation.rules import cohort_setup
+    from elearn.evaluation.services import submit_survey
+    from elearn.models import AssessmentAttempt
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": live_database, "MAINTENANCE_COMMAND": True})
+    with app.app_context():
+        cohort = db.session.get(Cohort, printing["cohort"])
+        setup = cohort_setup(cohort)
+        assert setup.pre is not None and setup.survey is not None
+        people = list(db.session.scalars(select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)))
+        for index, user_id in enumerate(people[:6]):
+            for phase, score in (("pre", 40 + index), ("post", 60 + 2 * index)):
+                db.session.add(AssessmentAttempt(cohort_id=cohort.id, user_id=user_id, phase=phase, form_id=setup.pre.id,
+                                                 answers={}, correct=0, total=len(setup.pre.questions), score=score))
+            answers = {item["id"]: (4 if item["type"] == "scale" else item["options"][0]["id"] if item["type"] == "single"
+                                    else [item["options"][0]["id"]] if item["type"] == "multiple" else f"感想{index}")
+                       for item in setup.survey.items}
+            submit_survey(cohort, user_id, setup.survey, answers)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    page.goto(f"/evaluation/cohorts/{printing['cohort']}/report/print")
+    assert page.locator("svg.chart__svg").count() >= 3
+    info, text = _pdf(page, tmp_path, "effect-report")
+    assert all(_is(size, A4_PORTRAIT) for size in info["sizes"])
+    flat = _flat(text)
+    for words in ("研修効果の報告", "事前・事後テスト", "効果量", "受講後アンケート", "回答6件", "感想3", "見直したい問題と教材"):
+        assert words in flat, words
+    assert not any(name in flat for name in printing["names"])  # the survey names nobody
