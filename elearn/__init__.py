@@ -123,9 +123,9 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, auth, board, cases, certificates, checkin, health, home, learning, organiser
+    from . import admin, auth, board, cases, certificates, checkin, health, home, learning, organiser, privacy
 
     app.url_map.converters["int"] = DatabaseIdConverter
 
-    for module in (auth, learning, cases, board, certificates, checkin, organiser, admin, home, health):
+    for module in (auth, learning, cases, board, certificates, checkin, organiser, privacy, admin, home, health):
         app.register_blueprint(module.bp)
