@@ -178,6 +178,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)
+    from .operations import cli as operations_cli
+
+    operations_cli.init_app(app)
 
 
 def main() -> None:
