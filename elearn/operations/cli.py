@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(retention_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(doctor_command)
 
 
 @click.command("backup")
@@ -75,3 +76,19 @@ def restore_command(file: str, force: bool) -> None:
     if not revisions.current:
         click.echo(f"このバックアップのスキーマは最新（{revisions.head}）より古いため、"
                    "`elearn db upgrade` を実行してからアプリを起動してください。")
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """Check the deployment; exit 0 when all is well, 1 on a warning, 2 on a failure."""
+    import sys
+
+    from .doctor import LABELS, exit_code, run_checks
+
+    results = run_checks()
+    for result in results:
+        click.echo(f"[{LABELS[result.status]}] {result.name}: {result.message}")
+    code = exit_code(results)
+    click.echo({0: "問題はありません。", 1: "注意があります。", 2: "対応が必要な項目があります。"}[code])
+    sys.exit(code)
