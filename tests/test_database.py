@@ -48,8 +48,7 @@ def test_page_views_read_without_the_write_lock(client, auth, make_user, content
     assert "BEGIN IMMEDIATE" in begins and begins.count("BEGIN IMMEDIATE") == 1
     begins.clear()
     client.get("/courses/initial/t-alpha")
-    assert begins.count("BEGIN IMMEDIATE") == 1 and begins[-1] == "BEGIN"
-    assert begins[begins.index("BEGIN IMMEDIATE") + 1:] and set(begins[begins.index("BEGIN IMMEDIATE") + 1:]) == {"BEGIN"}
+    assert begins and set(begins) == {"BEGIN"}
 
 
 def test_posts_start_immediate(client, make_user, begins):
@@ -71,5 +70,5 @@ def test_streamed_export_reads_without_the_write_lock(client, auth, make_user, m
     begins.clear()
     response = client.get(f"/organiser/cohorts/{cohort.id}/completion.csv")
     assert response.status_code == 200 and response.data.startswith(b"\xef\xbb\xbf")
-    assert begins.count("BEGIN IMMEDIATE") == 1 and begins[-1] == "BEGIN"
-    assert begins[begins.index("BEGIN IMMEDIATE") + 1:] and set(begins[begins.index("BEGIN IMMEDIATE") + 1:]) == {"BEGIN"}
+    streamed = begins[begins.index("BEGIN IMMEDIATE") + 1:]
+    assert begins.count("BEGIN IMMEDIATE") == 1 and streamed and set(streamed) == {"BEGIN"}
