@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install check browser bench js
+.PHONY: run test install check browser bench js deploy-tools
 
 $(BIN)/elearn: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ run: install instance/secret_key
 	  $(BIN)/elearn run --host $(HOST) --port $(PORT); }
 
 # The whole test suite, browser tests included (SQLite by default; set ELEARN_DATABASE_URL for PostgreSQL).
-test: install browser js
+test: install browser js deploy-tools
 	$(BIN)/python -m pytest
 
 # Debian's Chromium (and Japanese fonts) for the browser tests; Playwright cannot download its own.
@@ -45,6 +45,16 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	  else \
 	    echo "chromium or poppler-utils is missing: install them (sudo apt-get install chromium fonts-noto-cjk poppler-utils) to run the browser tests"; \
+	  fi; }
+
+# nginx (with openssl for its throwaway certificate) and socat for the two-host deployment test
+# (tests/test_two_hosts.py: network namespaces, gunicorn per host, nginx in front; runs as root on PostgreSQL).
+deploy-tools:
+	@{ command -v nginx >/dev/null 2>&1 && command -v socat >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 && command -v ip >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx socat openssl iproute2 >/dev/null; \
+	  else \
+	    echo "nginx, socat, openssl or iproute2 is missing: install them (sudo apt-get install nginx socat openssl iproute2) to run the two-host test"; \
 	  fi; }
 
 # Third-party readers (scorm-again, gift-pegjs, axe-core) the tests check our output against, pinned in

@@ -124,10 +124,10 @@ class DatabaseIdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     from . import (admin, auth, board, cases, certificates, checkin, evaluation, health, home, learning, mail,
-                   organiser, search)
+                   organiser, privacy, search)
 
     app.url_map.converters["int"] = DatabaseIdConverter
 
-    for module in (auth, learning, cases, board, certificates, checkin, evaluation, organiser, admin, home, health,
-                   mail, search):
+    for module in (auth, learning, cases, board, certificates, checkin, evaluation, organiser, privacy, admin, home,
+                   health, mail, search):
         app.register_blueprint(module.bp)

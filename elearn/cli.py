@@ -207,6 +207,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(search_cli)
+    from .operations import cli as operations_cli
+
+    operations_cli.init_app(app)
 
 
 def main() -> None:

@@ -58,6 +58,10 @@ def from_environment(instance_path: str) -> dict:
     if os.environ.get("ELEARN_HSTS_INCLUDE_SUBDOMAINS"):
         optional["HSTS_INCLUDE_SUBDOMAINS"] = _env_bool("ELEARN_HSTS_INCLUDE_SUBDOMAINS", False)
     settings.update({key: value for key, value in optional.items() if value not in (None, "")})
+    retention = {name[len("ELEARN_RETENTION_DAYS_"):].lower(): int(value) for name, value in os.environ.items()
+                 if name.startswith("ELEARN_RETENTION_DAYS_") and value.strip().isdigit()}
+    if retention:
+        settings["RETENTION_DAYS"] = retention
     return settings
 
 

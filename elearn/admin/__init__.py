@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import exports, routes, routes_mail  # noqa: E402,F401
+from . import audit, exports, privacy, routes, routes_mail  # noqa: E402,F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import security_events
+from .. import audit
 from ..auth.links import issued_link_page
 from ..auth.services import end_all_sessions
 from ..extensions import db
@@ -44,9 +44,10 @@ def change_role(user_id: int):
     elif user.id == current_user.id:
         flash("自分自身の役割は変更できません。", "error")
     else:
+        old_role = user.role
         user.role = Role(form.role.data).value
+        audit.record("role_changed", user, old_role=old_role, new_role=user.role)
         db.session.commit()
-        security_events.record("role_changed", target=user.id, new_role=user.role)
         flash(f"{user.display_name} さんの役割を「{Role(user.role).label}」にしました。", "success")
     return redirect(_back())
 
@@ -64,8 +65,8 @@ def toggle_active(user_id: int):
     user.active = not user.active
     if not user.active:
         end_all_sessions(user)
+    audit.record("account_reactivated" if user.active else "account_deactivated", user)
     db.session.commit()
-    security_events.record("account_reactivated" if user.active else "account_deactivated", target=user.id)
     flash(f"{user.display_name} さんのアカウントを{'再開' if user.active else '停止'}しました。", "success")
     return redirect(_back())
 

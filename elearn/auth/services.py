@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import current_app, flash, g, has_request_context, request
 from sqlalchemy import delete, select, update
 
-from .. import security_events
+from .. import audit, security_events
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Role, SetPasswordLink, User, UserSession, utcnow
@@ -113,7 +113,7 @@ def issue_set_password_link(user: User, issued_by: User | None, lifetime: timede
     db.session.add(SetPasswordLink(token_hash=token_digest(token), user=user,
                                    created_by_id=issued_by.id if issued_by else None,
                                    created_at=now, expires_at=now + lifetime))
-    security_events.record("set_password_link_issued", target=user.id)
+    audit.record("set_password_link_issued", user, actor=issued_by)
     return token
 
 

@@ -21,7 +21,7 @@ from .categories import FALLBACK_TITLE, categories, category_title
 
 ANONYMOUS = "匿名の支援者"
 ANONYMOUS_OPENER = "匿名の支援者（スレッド作成者）"
-FORMER_USER = "退会した利用者"
+FORMER_USER = "退会した支援者"
 
 
 def named_author_ids(items: Iterable[BoardPost | BoardThread]) -> set[int]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
+from .. import audit
 from ..extensions import db
 from ..models import BoardAuthorReveal, BoardModerationLog, BoardPost, BoardReport, BoardThread, User, utcnow
 from ..queries import paginate
@@ -81,6 +82,7 @@ def set_locked(thread: BoardThread, actor: User, locked: bool, reason: str = "")
 def reveal_author(post: BoardPost, admin: User, reason: str) -> User | None:
     """「投稿者を確認」: log who looked, when, at which post and why, then return the author."""
     db.session.add(BoardAuthorReveal(admin_id=admin.id, post_id=post.id, reason=reason))
+    audit.record("author_revealed", target_type="post", target_id=post.id, actor=admin)
     return db.session.get(User, post.author_id) if post.author_id is not None else None
 
 

@@ -138,3 +138,14 @@ def _import_quizzes(catalog, session, modules, resolve, report, note) -> None:
         row.questions, row.source_path, row.retired = render_questions(quiz, resolve), quiz.path, False
         by_module[module.id] = row
     session.flush()
+
+
+def not_imported(catalog: Catalog, session: Session) -> list[str]:
+    """Paths of content files whose current version is not in the database (what an import would change)."""
+    modules = {m.slug: m for m in session.scalars(select(Module))}
+    quizzes = {q.slug: q for q in session.scalars(select(Quiz))}
+    stale = [item.path for item in catalog.items.values()
+             if (row := modules.get(item.slug)) is None or row.retired or row.content_hash != _stamp(item.content_hash)]
+    stale += [quiz.path for quiz in catalog.quizzes.values()
+              if (row := quizzes.get(quiz.slug)) is None or row.retired or row.content_hash != _stamp(quiz.content_hash)]
+    return sorted(stale)

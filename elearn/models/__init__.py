@@ -1,4 +1,5 @@
 """The data model. Import models from here."""
+from .audit import AUDIT_ACTIONS, AuditEntry
 from .base import UTCDateTime, utcnow
 from .cases import SHEET_FIELDS, CaseSheet
 from .board import (MODERATION_ACTIONS, REPORT_REASONS, BoardAuthorReveal, BoardModerationLog, BoardPost,
@@ -18,6 +19,7 @@ from .progress import Progress, ProgressStatus, QuizAttempt
 from .user import ROLE_LABELS, Role, SetPasswordLink, User, UserSession
 
 __all__ = [
+    "AUDIT_ACTIONS", "AuditEntry",
     "ATTENDED_VALUES", "Attendance", "AttendanceChange", "AttendanceMethod", "AttendanceStatus", "NOT_RECORDED",
     "COHORT_CURRICULA", "CURRICULA", "CaseSheet", "Certificate", "CertificateSettings", "Cohort",
     "DEFAULT_CERTIFICATE_TITLE", "CohortDay", "Enrolment", "GroupMember", "GroupPlan", "MODERATION_ACTIONS",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
 
+from .. import audit
 from ..certificates.pages import certificate_page
 from ..cohorts.certificates import find_certificate, format_code, revoke_certificate
 from ..extensions import db
@@ -29,6 +30,8 @@ def revoke(cohort: Cohort, user_id: int):
     if issued is None or issued.revoked_at is not None:
         abort(404)
     revoke_certificate(issued)
+    audit.record("certificate_revoked", target_type="certificate", target_id=issued.id, cohort=cohort.id,
+                 holder=user_id)
     db.session.commit()
     flash(f"{issued.holder_name} さんの修了証（{format_code(issued.code)}）を取り消しました。", "success")
     return redirect(url_for("organiser.cohort", cohort_id=cohort.id))

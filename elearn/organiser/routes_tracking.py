@@ -5,8 +5,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from .. import audit
 from ..cohorts.attendance import NOT_RECORDED_VALUE, AttendanceError, day_has_come, record_attendance
 from ..cohorts.rules import required_modules
+from ..database import write_transaction
 from ..dates import today
 from ..extensions import db
 from ..forms import EmptyForm
@@ -59,6 +61,8 @@ def sheets(cohort: Cohort):
 
 
 def _export(cohort: Cohort, kind: str, header, rows, extension: str):
+    with write_transaction():
+        audit.record("cohort_export", target_type="cohort", target_id=cohort.id, kind=kind, format=extension)
     base = f"{cohort.name}_{'修了状況' if kind == 'completion' else '名簿'}"
     fallback = f"cohort-{cohort.id}-{kind}.{extension}"
     if extension == "csv":

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import selectinload
 
+from .. import audit
 from ..cohorts.groups import remove_from_groups
 from ..extensions import db
 from ..models import (CURRICULA, Attendance, Certificate, Cohort, CohortDay, Enrolment, Module, User,
@@ -86,8 +87,14 @@ def save_cohort(cohort: Cohort, changes: CohortChanges, modules: list[Module]) -
     cohort.days = [existing.get(day) or CohortDay(day=day) for day in sorted(set(changes.days))]
     chosen = set(changes.module_ids) or set(default_required_ids(changes.curriculum, modules))
     cohort.required_modules = [m for m in modules if m.id in chosen]
+    before = {u.id for u in cohort.organisers} if cohort.id else set()
     cohort.organisers = list(changes.organisers)
     db.session.add(cohort)
+    after = {u.id for u in cohort.organisers}
+    if before != after:
+        db.session.flush()
+        audit.record("cohort_organisers_changed", target_type="cohort", target_id=cohort.id,
+                     added=sorted(after - before), removed=sorted(before - after))
     return cohort
 
 

@@ -1,0 +1,1 @@
+"""Operations without views: retention, backup and restore, and the deployment check (doctor)."""
