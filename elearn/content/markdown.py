@@ -60,14 +60,18 @@ def stray_emphasis(text: str) -> list[int]:
     return lines
 
 
-def render_markdown(text: str, resolve_link: LinkResolver | None = None, *, breaks: bool = False) -> str:
+def render_markdown(text: str, resolve_link: LinkResolver | None = None, *, breaks: bool = False,
+                    toc: list[dict[str, str | int]] | None = None) -> str:
     """Render ``text`` to HTML. ``resolve_link`` maps bare content ids to URLs.
 
     This is the only place Markdown becomes HTML: content at import, board posts when saved.
     Links to other sites open normally but carry ``rel="noopener noreferrer nofollow"``.
+    With ``toc`` (a list to fill), ``##``/``###`` headings get ids and are appended to it.
     """
     md = _parser(breaks)
     tokens = md.parse(text)
+    if toc is not None:
+        _anchor_headings(tokens, toc)
     for token in tokens:
         for child in token.children or ():
             if child.type != "link_open":
@@ -78,3 +82,20 @@ def render_markdown(text: str, resolve_link: LinkResolver | None = None, *, brea
             elif _SCHEME.match(href) and not href.lower().startswith("mailto:"):
                 child.attrSet("rel", "noopener noreferrer nofollow")
     return md.renderer.render(tokens, md.options, {})
+
+
+def _anchor_headings(tokens, toc: list[dict[str, str | int]]) -> None:
+    """Give h2/h3 headings ids ``sec-N`` and record ``{id, title, level}`` for a table of contents."""
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag in ("h2", "h3"):
+            anchor = f"sec-{len(toc) + 1}"
+            token.attrSet("id", anchor)
+            inline = tokens[index + 1]
+            title = "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
+            toc.append({"id": anchor, "title": title, "level": int(token.tag[1])})
+
+
+def render_with_toc(text: str, resolve_link: LinkResolver | None = None) -> tuple[str, list[dict[str, str | int]]]:
+    """A module body: HTML whose ``##``/``###`` headings carry ids, and those headings in order."""
+    toc: list[dict[str, str | int]] = []
+    return render_markdown(text, resolve_link, toc=toc), toc
