@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
@@ -29,7 +30,28 @@ def _parser(breaks: bool, permissive: bool = False) -> MarkdownIt:
     md.enable("table")
     md.enable("strikethrough")
     md.validateLink = (lambda url: True) if permissive else is_safe_link
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
     return md
+
+
+def _table_open(self, tokens, idx, options, env) -> str:
+    """A table sits in a labelled, keyboard-focusable box that scrolls sideways on a narrow screen."""
+    headers = []
+    for token in tokens[idx + 1:]:
+        if token.type == "thead_close":
+            break
+        if token.type == "inline":
+            text = "".join(c.content for c in token.children or () if c.type in ("text", "code_inline")).strip()
+            if text:
+                headers.append(text)
+    label = escapeHtml(f"表（{'・'.join(headers)}）" if headers else "表")
+    return (f'<div class="table-scroll" tabindex="0" role="region" aria-label="{label}">\n'
+            + self.renderToken(tokens, idx, options, env))
+
+
+def _table_close(self, tokens, idx, options, env) -> str:
+    return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
 def link_targets(text: str) -> list[tuple[str, int]]:
