@@ -99,3 +99,15 @@ def test_long_module_shows_contents_and_quiz_link(app, tree, runner, auth, make_
     assert 'href="#quiz">確認テストへ' in nav and 'id="quiz"' in html
     assert html.index('class="toc"') < html.index('id="sec-1"')
     assert 'class="toc"' not in client.get("/courses/initial/t-beta").text
+
+
+def test_tables_sit_in_a_labelled_focusable_scroll_box():
+    """Every Markdown table is wrapped in a keyboard-focusable region named by its headers, each name distinct."""
+    from elearn.content import render_markdown
+
+    table = "| 区分 | **施策** |\n|---|---|\n| a | b |\n"
+    html = render_markdown(f"{table}\n本文\n\n{table}")
+    assert html.count('<div class="table-scroll" tabindex="0" role="region"') == 2
+    assert 'aria-label="表（区分・施策）"' in html and 'aria-label="表（区分・施策）その2"' in html
+    assert html.count("</table>\n</div>") == 2
+    assert 'aria-label="表（&lt;b&gt;）"' in render_markdown("| <b> |\n|---|\n| x |\n")

@@ -61,7 +61,7 @@ def test_matrix_summary_and_charts(client, dashboard):
     assert "空欄は未着手" in html and "✓</span> 修了" in html  # the legend, in text
     phone = html[html.index('class="matrix-list"'):]
     assert re.search(r"A 完了.*?修了 2 / 2.*?B 途中.*?修了 1 / 2.*?学習中.*?C 未着手.*?修了 0 / 2", phone, re.S)
-    assert re.search(r"<dt>完了者数</dt><dd>1人</dd>.*?<dt>完了率</dt><dd>33%</dd>.*?<dt>未ログイン</dt><dd>1人</dd>",
+    assert re.search(r"<dt>修了者数</dt><dd>1人</dd>.*?<dt>修了率</dt><dd>33%</dd>.*?<dt>未ログイン</dt><dd>1人</dd>",
                      html, re.S)
     assert "あと30日" in html
     assert html.count("<svg") == 2 and "<polyline" in html and 'class="chart__bar"' in html
@@ -244,10 +244,10 @@ def test_summary_is_reused_for_a_minute_but_cells_are_live(app, client, auth, ma
     cohort = make_cohort([organiser], [learner], module_slugs=["t-alpha"])
     auth.login(organiser.email)
     first = client.get(f"/organiser/cohorts/{cohort.id}").text
-    assert "集計：" in first and re.search(r"完了者数</dt><dd>0人", first)
+    assert "集計：" in first and re.search(r"修了者数</dt><dd>0人", first)
     _complete(app, learner.id, "t-alpha")
     cached = client.get(f"/organiser/cohorts/{cohort.id}").text
-    assert re.search(r"完了者数</dt><dd>0人", cached)  # the summary waits for the next computation
+    assert re.search(r"修了者数</dt><dd>0人", cached)  # the summary waits for the next computation
     assert "修了" in cached.split("キャッシュ 太郎", 1)[1]  # while the participant's row is current
     clock[0] += 61
-    assert re.search(r"完了者数</dt><dd>1人", client.get(f"/organiser/cohorts/{cohort.id}").text)
+    assert re.search(r"修了者数</dt><dd>1人", client.get(f"/organiser/cohorts/{cohort.id}").text)

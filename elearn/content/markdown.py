@@ -45,7 +45,12 @@ def _table_open(self, tokens, idx, options, env) -> str:
             text = "".join(c.content for c in token.children or () if c.type in ("text", "code_inline")).strip()
             if text:
                 headers.append(text)
-    label = escapeHtml(f"表（{'・'.join(headers)}）" if headers else "表")
+    label = f"表（{'・'.join(headers)}）" if headers else "表"
+    seen = env.setdefault("table_labels", {})
+    seen[label] = seen.get(label, 0) + 1
+    if seen[label] > 1:  # two tables with the same headers in one text still get distinct names
+        label += f"その{seen[label]}"
+    label = escapeHtml(label)
     return (f'<div class="table-scroll" tabindex="0" role="region" aria-label="{label}">\n'
             + self.renderToken(tokens, idx, options, env))
 

@@ -1,0 +1,79 @@
+"""axe-core (tests/js, pinned) over the main pages at phone and desktop size: no critical or serious violation.
+
+axe is evaluated through the DevTools protocol (``page.evaluate``), which the page's Content-Security-Policy
+does not govern, so the pages are checked as users get them, CSP on.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import ROOT, login
+
+AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+BLOCKING = ("critical", "serious")
+
+
+def axe_violations(page, impacts=BLOCKING) -> list[dict]:
+    """Run axe on the page as it is now; its violations of the given impacts (critical or serious)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"] if v["impact"] in impacts]
+
+
+def test_axe_reports_what_it_should(page):
+    """The check itself can fail: an image without alt text and an unlabelled scroll box are reported."""
+    page.goto("/healthz")
+    page.set_content('<html lang="ja"><body><main><img src="/x.png">'
+                     '<div style="overflow:auto;width:50px"><p style="width:900px">広い内容</p></div></main></body></html>')
+    assert {v["id"] for v in axe_violations(page)} >= {"image-alt", "scrollable-region-focusable"}
+
+
+@pytest.fixture(params=list(SIZES))
+def sized(request, browser, live_server):
+    """A fresh context at one of the two sizes."""
+    context = browser.new_context(base_url=live_server, locale="ja-JP", viewport=SIZES[request.param])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_axe_finds_no_serious_problem_on_learner_pages(sized):
+    """Dashboard, a module (with tables), a scene's feedback, a quiz result, a case, the records and the board."""
+    page = sized
+    assert AXE.exists(), "run `make js` (tests/js) first"
+    login(page, "other")
+    found = {}
+    for path in ("/", "/courses/initial/initial-01", "/courses/followup/followup-10", "/courses/followup/followup-12",
+                 "/courses/hints/scene-1?choice=b", "/cases/case-hino", "/records", "/board/"):
+        page.goto(path)
+        found[path] = axe_violations(page)
+    page.goto("/courses/initial/initial-02")
+    page.locator("li.question").first.locator("input").first.check()
+    page.locator("li.question").nth(1).locator("input").first.check()
+    page.get_by_role("button", name="回答を送信する").click()
+    found["quiz errors"] = axe_violations(page)
+    for item in page.locator("li.question").all():
+        if not item.locator("input:checked").count():
+            item.locator("input").first.check()
+    page.get_by_role("button", name="回答を送信する").click()
+    page.wait_for_url(re.compile(r".*/result.*|.*/attempts/.*"))
+    found["quiz result"] = axe_violations(page)
+    assert {where: v for where, v in found.items() if v} == {}
+
+
+def test_axe_finds_no_serious_problem_on_the_organiser_matrix(sized):
+    """The cohort list and the completion matrix (a table on a desktop, a list on a phone)."""
+    page = sized
+    login(page, "organiser")
+    found = {}
+    page.goto("/organiser/cohorts/")
+    found["cohorts"] = axe_violations(page)
+    page.get_by_role("link", name="E2E 新任職員研修").first.click()
+    found["matrix"] = axe_violations(page)
+    assert {where: v for where, v in found.items() if v} == {}
