@@ -1,4 +1,4 @@
-"""axe-core (tests/js, pinned) over the main pages at phone and desktop size: no critical or serious violation.
+"""axe-core (tests/js, pinned) over the main pages at phone and desktop size: no violation of any impact.
 
 axe is evaluated through the DevTools protocol (``page.evaluate``), which the page's Content-Security-Policy
 does not govern, so the pages are checked as users get them, CSP on.
@@ -13,11 +13,12 @@ from .conftest import ROOT, login
 
 AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
-BLOCKING = ("critical", "serious")
+#: Every impact fails the test (the issue asks for 0 violations); narrow to ("critical", "serious") if ever needed.
+BLOCKING = ("critical", "serious", "moderate", "minor")
 
 
 def axe_violations(page, impacts=BLOCKING) -> list[dict]:
-    """Run axe on the page as it is now; its violations of the given impacts (critical or serious)."""
+    """Run axe on the page as it is now; its violations of the given impacts."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
