@@ -269,6 +269,7 @@ def _posts(w) -> list[Post]:
         Post("admin.toggle_active", "admin", url={"user_id": w.spare.id}, status=302),
         Post("board.lock", "moderator", {"lock-reason": dirty("落ち着くまで")},
              {"thread_id": w.thread_id, "action": "lock"}, status=302),
+        Post("auth.landing", "organiser", {"landing": dirty("dashboard"), "next": dirty("/organiser/")}, status=302),
         Post("auth.logout", "learner", status=302),
     ]
 
