@@ -50,8 +50,10 @@ def test_axe_finds_no_serious_problem_on_learner_pages(sized):
     assert AXE.exists(), "run `make js` (tests/js) first"
     login(page, "other")
     found = {}
-    for path in ("/", "/courses/initial/initial-01", "/courses/followup/followup-10", "/courses/followup/followup-12",
-                 "/courses/hints/scene-1?choice=b", "/cases/case-hino", "/records", "/board/"):
+    for path in ("/", "/courses/", "/courses/initial/", "/courses/initial/initial-01", "/courses/followup/followup-10",
+                 "/courses/followup/followup-12", "/courses/hints/scene-1", "/courses/hints/scene-1?choice=b",
+                 "/cases/", "/cases/case-hino", "/cases/case-hyogo", "/records", "/board/", "/board/new",
+                 "/certificates/", "/auth/password", "/verify/", "/verify/ABCD-EFGH-JKLM-NPQR"):
         page.goto(path)
         found[path] = axe_violations(page)
     page.goto("/courses/initial/initial-02")
@@ -68,13 +70,25 @@ def test_axe_finds_no_serious_problem_on_learner_pages(sized):
     assert {where: v for where, v in found.items() if v} == {}
 
 
-def test_axe_finds_no_serious_problem_on_the_organiser_matrix(sized):
-    """The cohort list and the completion matrix (a table on a desktop, a list on a phone)."""
+def test_axe_finds_no_problem_on_organiser_and_admin_pages(sized):
+    """研修管理, the cohort list, the completion matrix (a table on a desktop, a list on a phone) and the
+    cohort's other pages; the admin's users page; the login page."""
     page = sized
-    login(page, "organiser")
     found = {}
-    page.goto("/organiser/cohorts/")
-    found["cohorts"] = axe_violations(page)
+    page.goto("/auth/login")
+    found["login"] = axe_violations(page)
+    login(page, "organiser")
+    for path in ("/organiser/", "/organiser/cohorts/"):
+        page.goto(path)
+        found[path] = axe_violations(page)
     page.get_by_role("link", name="E2E 新任職員研修").first.click()
+    cohort = page.url.rstrip("/")
     found["matrix"] = axe_violations(page)
+    for tail in ("/participants", "/roster/import", "/edit", "/groups", "/sheets", "/certificate-settings", "/print"):
+        page.goto(cohort + tail)
+        found[tail] = axe_violations(page)
+    page.context.clear_cookies()
+    login(page, "admin")
+    page.goto("/admin/users")
+    found["/admin/users"] = axe_violations(page)
     assert {where: v for where, v in found.items() if v} == {}
