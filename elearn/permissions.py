@@ -88,17 +88,31 @@ def sheet_shared_with_group(viewer_id: int):
     between its opening and the later of its closing and that day (Japan time); the author must have
     been enrolled in that cohort when sharing with the group, as for organisers.
     """
-    author, viewer = aliased(GroupMember), aliased(GroupMember)
-    now = today()
     return exists().where(
         CaseSheet.shared_at.is_not(None), CaseSheet.group_shared_at.is_not(None),
-        author.user_id == CaseSheet.user_id, viewer.user_id == viewer_id, viewer.user_id != author.user_id,
-        viewer.day_id == author.day_id, viewer.number == author.number,
+        *_running_group_of(CaseSheet.user_id, viewer_id),
+        CaseSheet.group_shared_at >= Enrolment.enrolled_at)
+
+
+def _running_group_of(author_id, viewer_id=None) -> list:
+    """Conditions: ``viewer_id`` (or anyone else) is in ``author_id``'s locked group of a running cohort."""
+    author, viewer = aliased(GroupMember), aliased(GroupMember)
+    now = today()
+    return [
+        author.user_id == author_id, *([viewer.user_id == viewer_id] if viewer_id is not None else []),
+        viewer.user_id != author.user_id, viewer.day_id == author.day_id, viewer.number == author.number,
         GroupPlan.day_id == author.day_id, GroupPlan.locked_at.is_not(None),
         CohortDay.id == author.day_id, Cohort.id == CohortDay.cohort_id, Cohort.archived.is_(False),
         Cohort.opens_on <= now, or_(Cohort.closes_on >= now, CohortDay.day >= now),
-        Enrolment.cohort_id == Cohort.id, Enrolment.user_id == CaseSheet.user_id,
-        CaseSheet.group_shared_at >= Enrolment.enrolled_at)
+        Enrolment.cohort_id == Cohort.id, Enrolment.user_id == author_id]
+
+
+def sheet_share_readers(author_id: int) -> tuple[bool, bool]:
+    """Whether sharing a sheet now lets anyone read it: (an organiser of a cohort the author is in,
+    another member of the author's group). Sharing is offered only where someone would read it."""
+    organisers = exists().where(Enrolment.user_id == author_id, cohort_organisers.c.cohort_id == Enrolment.cohort_id)
+    return (bool(db.session.scalar(select(organisers))),
+            bool(db.session.scalar(select(exists().where(*_running_group_of(author_id))))))
 
 
 def can_view_sheet(user: User, sheet: CaseSheet) -> bool:

@@ -53,7 +53,26 @@ def test_overlong_field_is_refused_and_input_kept(client, learner):
     assert "本人は安心できる場がない" in response.text
 
 
-def test_sharing_can_be_withdrawn(app, client, learner):
+def test_sharing_is_offered_only_when_an_organiser_can_read_it(app, client, learner, make_user, make_cohort):
+    """A learner in no cohort shares with nobody: no share button, and a forged POST is refused."""
+    from elearn.models import Role
+
+    save(client, SHEET)
+    page = client.get("/cases/t-case").text
+    assert "研修担当者と共有する" not in page and "今は共有できる相手がいません" in page
+    refused = client.post("/cases/t-case/sheet/share", data={"csrf_token": csrf_from(page)}, follow_redirects=True)
+    assert "共有できる研修担当者がいません" in refused.text
+    with app.app_context():
+        assert db.session.scalar(select(CaseSheet.shared_at)) is None
+    make_cohort(organisers=[make_user(Role.ORGANISER)], participants=[learner])
+    page = client.get("/cases/t-case").text
+    assert "研修担当者と共有する（集合研修の事例検討用）" in page and "今は共有できる相手がいません" not in page
+
+
+def test_sharing_can_be_withdrawn(app, client, learner, make_user, make_cohort):
+    from elearn.models import Role
+
+    make_cohort(organisers=[make_user(Role.ORGANISER)], participants=[learner])
     save(client, SHEET)
     token = csrf_from(client.get("/cases/t-case").text)
     shared = client.post("/cases/t-case/sheet/share", data={"csrf_token": token})

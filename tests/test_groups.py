@@ -190,10 +190,13 @@ def test_group_sheets_are_listed_on_the_learner_group_page(app, client, setting,
     assert other_client.get(f"/cases/sheets/{sheet_id}").status_code == 404
 
 
-def test_group_share_needs_a_share_and_ends_with_it(app, client, content, make_user, auth):
+def test_group_share_needs_a_share_and_ends_with_it(app, client, setting, auth):
     """The learner's buttons: sharing with the group needs the organisers' share first; withdrawing
-    the share withdraws the group share too."""
-    learner = make_user()
+    the share withdraws the group share too (the group itself stays)."""
+    _post(client, setting.url + "/propose", {"smallest": "3", "largest": "4"})
+    _post(client, setting.url + "/lock")
+    learner = setting.people[0]
+    auth.logout()
     auth.login(learner.email)
     case_url = "/cases/t-case"
     token = csrf_from(client.get(case_url).text)
@@ -207,4 +210,21 @@ def test_group_share_needs_a_share_and_ends_with_it(app, client, content, make_u
     with app.app_context():
         sheet = db.session.scalar(select(CaseSheet).where(CaseSheet.user_id == learner.id))
         assert sheet.shared_at is None and sheet.group_shared_at is None
-        assert db.session.scalar(select(func.count()).select_from(GroupMember)) == 0
+
+
+def test_group_share_is_offered_only_with_a_locked_group(app, client, setting, auth):
+    """Before the groups are locked nobody in a group can read the sheet: no button, and a POST is refused."""
+    _post(client, setting.url + "/propose", {"smallest": "3", "largest": "4"})  # proposed, not locked
+    learner = setting.people[0]
+    auth.logout()
+    auth.login(learner.email)
+    case_url = "/cases/t-case"
+    token = csrf_from(client.get(case_url).text)
+    client.post(f"{case_url}/sheet", data={"csrf_token": token, "issues": "気づき"})
+    client.post(f"{case_url}/sheet/share", data={"csrf_token": token})
+    page = client.get(case_url).text
+    assert "共有を取り消す" in page and "集合研修のグループのメンバーとも共有する" not in page
+    refused = client.post(f"{case_url}/sheet/share-group", data={"csrf_token": token}, follow_redirects=True)
+    assert "共有できるグループがありません" in refused.text
+    with app.app_context():
+        assert db.session.scalar(select(CaseSheet.group_shared_at).where(CaseSheet.user_id == learner.id)) is None

@@ -279,6 +279,7 @@ def _posts(w) -> list[Post]:
              {"cohort_id": cohort}, status=302),
         Post("board.open_notification", "learner", url={"notification_id": 1}),
         Post("board.read_all", "learner", status=302),
+        Post("auth.landing", "organiser", {"landing": dirty("dashboard"), "next": dirty("/organiser/")}, status=302),
         Post("auth.logout", "learner", status=302),
     ]
 

@@ -178,3 +178,21 @@ def test_0013_grades_existing_quiz_attempts_into_question_results(tmp_path):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(QuestionChoice)) == 6
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0015_keeps_every_account_on_the_default_landing(tmp_path):
+    """Accounts from before 0015 have no landing choice (研修管理 for organisers, the dashboard otherwise)."""
+    from elearn.models import User
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}"})
+    now = datetime(2026, 9, 26, 1, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        upgrade(revision="0010")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO users (id, email, display_name, organisation, prefecture, role, active, created_at) "
+                "VALUES (1, 'o@example.jp', 'O', '', '', 'organiser', 1, :now)"), {"now": now})
+        upgrade()
+        assert db.session.execute(sa.select(User.email, User.landing)).all() == [("o@example.jp", None)]
+        db.session.remove()
+        db.engine.dispose()

@@ -51,9 +51,17 @@ def test_matrix_summary_and_charts(client, dashboard):
     without style attributes or script (the CSP forbids both)."""
     html = client.get(f"/organiser/cohorts/{dashboard.id}").text
     assert _names(html) == ["A 完了", "B 途中", "C 未着手"]
-    assert re.search(r"A 完了.*?cell--completed\">修了<br>.*?cell--completed\">修了", html, re.S)
-    assert re.search(r"B 途中.*?cell--completed\">修了.*?cell--in_progress\">学習中", html, re.S)
-    assert re.search(r"<dt>完了者数</dt><dd>1人</dd>.*?<dt>完了率</dt><dd>33%</dd>.*?<dt>未ログイン</dt><dd>1人</dd>",
+    done = '<span class="cell-mark" aria-hidden="true">✓</span><span class="visually-hidden">修了</span>'
+    blank = '<td class="cell cell--not_started"><span class="visually-hidden">未着手</span></td>'
+    table = html[:html.index('class="matrix-list"')]
+    assert re.search(rf"A 完了.*?cell--completed\">{done}<br>.*?cell--completed\">{done}", table, re.S)
+    assert re.search(rf"B 途中.*?cell--completed\">{done}.*?cell--in_progress\">学習中</td>", table, re.S)
+    assert re.search(rf"C 未着手.*?{blank}\s*{blank}", table, re.S)
+    assert table.count(">未着手<") == 2  # only the hidden text of C's two blank cells, never a visible 未着手
+    assert "空欄は未着手" in html and "✓</span> 修了" in html  # the legend, in text
+    phone = html[html.index('class="matrix-list"'):]
+    assert re.search(r"A 完了.*?修了 2 / 2.*?B 途中.*?修了 1 / 2.*?学習中.*?C 未着手.*?修了 0 / 2", phone, re.S)
+    assert re.search(r"<dt>修了者数</dt><dd>1人</dd>.*?<dt>修了率</dt><dd>33%</dd>.*?<dt>未ログイン</dt><dd>1人</dd>",
                      html, re.S)
     assert "あと30日" in html
     assert html.count("<svg") == 2 and "<polyline" in html and 'class="chart__bar"' in html
@@ -236,10 +244,10 @@ def test_summary_is_reused_for_a_minute_but_cells_are_live(app, client, auth, ma
     cohort = make_cohort([organiser], [learner], module_slugs=["t-alpha"])
     auth.login(organiser.email)
     first = client.get(f"/organiser/cohorts/{cohort.id}").text
-    assert "集計：" in first and re.search(r"完了者数</dt><dd>0人", first)
+    assert "集計：" in first and re.search(r"修了者数</dt><dd>0人", first)
     _complete(app, learner.id, "t-alpha")
     cached = client.get(f"/organiser/cohorts/{cohort.id}").text
-    assert re.search(r"完了者数</dt><dd>0人", cached)  # the summary waits for the next computation
+    assert re.search(r"修了者数</dt><dd>0人", cached)  # the summary waits for the next computation
     assert "修了" in cached.split("キャッシュ 太郎", 1)[1]  # while the participant's row is current
     clock[0] += 61
-    assert re.search(r"完了者数</dt><dd>1人", client.get(f"/organiser/cohorts/{cohort.id}").text)
+    assert re.search(r"修了者数</dt><dd>1人", client.get(f"/organiser/cohorts/{cohort.id}").text)

@@ -55,11 +55,11 @@ def test_completion_csv(client, exported):
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf") and b"\r\n" in body
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0][:9] == ["氏名", "メールアドレス", "所属", "都道府県", "ふりがな", "最終ログイン", "完了数", "必修数", "状態"]
+    assert rows[0][:9] == ["氏名", "メールアドレス", "所属", "都道府県", "ふりがな", "最終ログイン", "修了数", "必修数", "状態"]
     assert rows[0][9:] == ["1. テスト教材A", "2. テスト教材B", "出席 9/26", "修了証"]
     by_email = {row[1]: row for row in rows[1:]}
     assert by_email["hanako@example.jp"] == ["山田 花子", "hanako@example.jp", "○○市ひきこもり地域支援センター", "東京都",
-                                             "", "", "1", "2", "未完了", "2026/09/02", "学習中", "出席", ""]
+                                             "", "", "1", "2", "未修了", "2026/09/02", "学習中", "出席", ""]
     evil = by_email["evil@example.jp"]
     assert evil[0] == "'=HYPERLINK(\"http://evil.example/\",\"押して\")" and evil[2] == "'@所属"
     assert evil[9:] == ["未着手", "未着手", "欠席", ""]

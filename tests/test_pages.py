@@ -70,6 +70,30 @@ def test_organisers_land_on_their_page(client, auth, make_user):
     assert auth.login(make_user().email).headers["Location"] == "/"
 
 
+def test_organiser_can_choose_to_land_on_the_dashboard(app, client, auth, make_user):
+    """The landing setting is remembered: an organiser who chose the dashboard lands there; learners cannot choose."""
+    organiser = make_user(Role.ORGANISER)
+    auth.login(organiser.email)
+    page = client.get("/organiser/").text
+    assert 'action="/auth/landing"' in page and 'value="organiser" checked' in page
+    token = csrf_from(page)
+    bad = client.post("/auth/landing", data={"csrf_token": token, "landing": "admin", "next": "/organiser/"})
+    assert bad.status_code == 302 and "ログイン後に開くページを選んでください。" in client.get("/organiser/").text
+    saved = client.post("/auth/landing", data={"csrf_token": token, "landing": "dashboard", "next": "//evil.example/"})
+    assert saved.headers["Location"] == "/organiser/#landing"  # never off the site
+    with app.app_context():
+        assert db.session.get(User, organiser.id).landing == "dashboard"
+    assert 'value="dashboard" checked' in client.get("/").text
+    auth.logout()
+    assert auth.login(organiser.email).headers["Location"] == "/"
+    auth.logout()
+    learner = make_user()
+    auth.login(learner.email)
+    assert 'action="/auth/landing"' not in client.get("/").text
+    assert client.post("/auth/landing", data={"csrf_token": csrf_from(client.get("/").text),
+                                              "landing": "organiser"}).status_code == 403
+
+
 def test_case_page(client, auth, make_user, content):
     auth.login(make_user().email)
     html = client.get("/cases/t-case").text

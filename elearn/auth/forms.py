@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import Email
+from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import Email, ValidationError
 
 from ..forms import NewPasswordMixin, max_length, required
 
@@ -30,3 +30,18 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField("メールアドレス", validators=[
         required("メールアドレス"), max_length("メールアドレス", 254),
         Email(message="メールアドレスの形式が正しくありません。", check_deliverability=False)])
+
+
+#: Where an organiser may choose to land after signing in.
+LANDINGS = {"organiser": "研修管理", "dashboard": "ダッシュボード（受講者としての学習）"}
+
+
+class LandingForm(FlaskForm):
+    """An organiser's choice of the page signing in leads to."""
+
+    landing = StringField("ログイン後に開くページ")  # radios drawn by auth/_landing.html from LANDINGS
+    next = HiddenField()
+
+    def validate_landing(self, field) -> None:
+        if field.data not in LANDINGS:
+            raise ValidationError("ログイン後に開くページを選んでください。")

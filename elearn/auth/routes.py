@@ -16,7 +16,7 @@ from ..models import User, utcnow
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..permissions import is_organiser
 from . import bp
-from .forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from .forms import LANDINGS, ChangePasswordForm, LandingForm, LoginForm, SetPasswordForm
 from .services import (end_session, find_set_password_link, set_password, start_session,
                        use_set_password_link)
 
@@ -34,8 +34,11 @@ def safe_next(target: str | None) -> str | None:
 
 
 def landing_page(user: User) -> str:
-    """Where signing in leads without ``?next=``: 研修管理 for organisers and admins, else the dashboard."""
-    return url_for("organiser.index") if is_organiser(user) else url_for("home.dashboard")
+    """Where signing in leads without ``?next=``: 研修管理 for organisers and admins unless they chose
+    the dashboard (``users.landing``), else the dashboard."""
+    if is_organiser(user) and user.landing != "dashboard":
+        return url_for("organiser.index")
+    return url_for("home.dashboard")
 
 
 def _account_key() -> str:
@@ -157,3 +160,28 @@ def set_password_from_link(token: str):
         db.session.rollback()
         return render_template("auth/link_invalid.html"), 404
     return render_template("auth/set_password.html", form=form, user=link.user)
+
+
+@bp.app_context_processor
+def _landing_choices() -> dict:
+    """The landing choices for ``auth/_landing.html`` (included on organiser pages)."""
+    return {"landing_choices": LANDINGS}
+
+
+@bp.post("/landing")
+@login_required
+def landing():
+    """An organiser chooses where signing in leads (研修管理 or the dashboard); learners have no choice."""
+    if not is_organiser(current_user):
+        abort(403)
+    form = LandingForm()
+    back = safe_next(form.next.data) or url_for("organiser.index")
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        flash(form.landing.errors[0], "error")
+        return redirect(back + "#landing")
+    current_user.landing = form.landing.data
+    db.session.commit()
+    flash(f"ログイン後は「{LANDINGS[form.landing.data]}」を開きます。", "success")
+    return redirect(back + "#landing")

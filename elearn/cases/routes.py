@@ -10,7 +10,7 @@ from ..forms import EmptyForm
 from ..learning.pages import register_item_page, render_item_page
 from ..learning.services import progress_by_module
 from ..models import SHEET_FIELDS, CaseSheet, ProgressStatus
-from ..permissions import can_view_sheet
+from ..permissions import can_view_sheet, sheet_share_readers
 from . import bp
 from .forms import SHEET_HINTS, SheetForm
 from .services import save_sheet, set_group_shared, set_shared, sheet_for
@@ -27,8 +27,9 @@ def render_case_page(case, *, sheet_form=None, **quiz):
     """A case page: facts, narrative, questions, the learner's sheet (``sheet_form`` keeps rejected
     input) and the quiz."""
     sheet = sheet_for(current_user.id, case.id)
+    organisers_read, group_reads = sheet_share_readers(current_user.id) if sheet else (False, False)
     return render_item_page(
-        case, "cases/case.html", case=case, sheet=sheet,
+        case, "cases/case.html", case=case, sheet=sheet, can_share=organisers_read, can_share_group=group_reads,
         sheet_form=sheet_form or SheetForm(formdata=None, obj=sheet), sheet_fields=SHEET_FIELDS,
         sheet_hints=SHEET_HINTS, share_form=EmptyForm(formdata=None), **quiz)
 
@@ -91,6 +92,8 @@ def _own_sheet(case_id: str):
 def share(case_id: str):
     """Share the sheet with the organisers of the learner's cohorts, or withdraw sharing."""
     case, sheet = _own_sheet(case_id)
+    if not sheet.shared and not sheet_share_readers(current_user.id)[0]:
+        return _back_to_sheet(case, "共有できる研修担当者がいません（研修に登録されると共有できます）。", "error")
     set_shared(sheet, not sheet.shared)
     db.session.commit()
     return _back_to_sheet(case, "研修担当者と共有しました。" if sheet.shared else "共有を取り消しました。")
@@ -103,6 +106,8 @@ def share_group(case_id: str):
     case, sheet = _own_sheet(case_id)
     if not sheet.shared:
         return _back_to_sheet(case, "グループと共有するには、先に研修担当者と共有してください。", "error")
+    if not sheet.group_shared and not sheet_share_readers(current_user.id)[1]:
+        return _back_to_sheet(case, "共有できるグループがありません（集合研修のグループが決まると共有できます）。", "error")
     set_group_shared(sheet, not sheet.group_shared)
     db.session.commit()
     return _back_to_sheet(case, "グループのメンバーとも共有しました。" if sheet.group_shared

@@ -204,8 +204,25 @@ def _markdown_fields(item: Item, document: Document) -> list[tuple[str, int]]:
     for index, option in enumerate(scenario.get("options", [])):
         fields.append((option["feedback"], document.meta.line("scenario", "options", index, "feedback")))
     for index, hint in enumerate(scenario.get("hints", [])):
-        fields.append((hint, document.meta.line("scenario", "hints", index)))
+        where = ("scenario", "hints", index)
+        if isinstance(hint, str):
+            fields.append((hint, document.meta.line(*where)))
+            continue
+        fields.append((hint["heading"], document.meta.line(*where, "heading")))
+        for number, detail in enumerate(hint["details"]):
+            fields.append((detail, document.meta.line(*where, "details", number)))
+    facts = item.meta.get("facts") or {}
+    for key in ("setting", "trigger", "support", "outcome"):
+        if facts.get(key):
+            fields.append((facts[key], document.meta.line("facts", key) + _block_offset(facts, key)))
+    for index, figure in enumerate(facts.get("figures") or []):
+        fields.append((figure, document.meta.line("facts", "figures", index)))
     return fields
+
+
+def _block_offset(facts: dict, key: str) -> int:
+    """A ``key: |`` block starts on the line after its key; a plain value on the key's line."""
+    return 1 if facts[key].endswith("\n") else 0
 
 
 def _check_references(catalog: Catalog, item: Item, document: Document) -> None:

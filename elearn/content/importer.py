@@ -13,11 +13,14 @@ from ..models import Module, Quiz, utcnow
 from ..search_index import rebuild_content
 from .catalog import Catalog, Item, QuizDef
 from .evaluation import import_evaluation
-from .markdown import LinkResolver, render_markdown
+from .markdown import LinkResolver, render_markdown, render_with_toc
 from .questions import question_type
 
+#: Case facts shown as Markdown (``setting_label`` is a plain label, ``figures`` a list).
+FACT_FIELDS = ("setting", "trigger", "support", "outcome")
+
 #: Bump when rendering changes, so the next import re-renders unchanged files.
-RENDER_VERSION = "2"  # 2: headings of bodies carry ids (search links to them)
+RENDER_VERSION = "3"  # 3: facts and nested hints as Markdown, heading ids (search, table of contents)
 
 
 @dataclass
@@ -48,12 +51,26 @@ def render_item(item: Item, resolve: LinkResolver) -> tuple[str, dict[str, Any]]
                  "feedback_html": render_markdown(o["feedback"], resolve)}
                 for o in scenario["options"]
             ],
-            "hints_html": [render_markdown(hint, resolve) for hint in scenario["hints"]],
+            "hint_groups": [_hint_group(hint, resolve) for hint in scenario["hints"]],
             "reflection_html": render_markdown(scenario["reflection"], resolve),
         }
+    facts = meta.get("facts")
+    if facts:
+        meta["facts_html"] = {key: render_markdown(facts[key], resolve, breaks=True)
+                              for key in FACT_FIELDS if facts.get(key)}
+        meta["facts_html"]["figures"] = [render_markdown(f, resolve) for f in facts.get("figures") or []]
     if "discussion_points" in meta:
         meta["discussion_points_html"] = [render_markdown(p, resolve) for p in meta["discussion_points"]]
-    return render_markdown(item.body, resolve, anchors=True), meta
+    body_html, meta["toc"] = render_with_toc(item.body, resolve)
+    return body_html, meta
+
+
+def _hint_group(hint: str | dict[str, Any], resolve: LinkResolver) -> dict[str, Any]:
+    """A hint as ``{heading_html, details_html}``; a plain string is a heading without details."""
+    if isinstance(hint, str):
+        return {"heading_html": render_markdown(hint, resolve), "details_html": []}
+    return {"heading_html": render_markdown(hint["heading"], resolve),
+            "details_html": [render_markdown(detail, resolve) for detail in hint["details"]]}
 
 
 def render_questions(quiz: QuizDef, resolve: LinkResolver) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
@@ -29,7 +30,33 @@ def _parser(breaks: bool, permissive: bool = False) -> MarkdownIt:
     md.enable("table")
     md.enable("strikethrough")
     md.validateLink = (lambda url: True) if permissive else is_safe_link
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
     return md
+
+
+def _table_open(self, tokens, idx, options, env) -> str:
+    """A table sits in a labelled, keyboard-focusable box that scrolls sideways on a narrow screen."""
+    headers = []
+    for token in tokens[idx + 1:]:
+        if token.type == "thead_close":
+            break
+        if token.type == "inline":
+            text = "".join(c.content for c in token.children or () if c.type in ("text", "code_inline")).strip()
+            if text:
+                headers.append(text)
+    label = f"表（{'・'.join(headers)}）" if headers else "表"
+    seen = env.setdefault("table_labels", {})
+    seen[label] = seen.get(label, 0) + 1
+    if seen[label] > 1:  # two tables with the same headers in one text still get distinct names
+        label += f"その{seen[label]}"
+    label = escapeHtml(label)
+    return (f'<div class="table-scroll" tabindex="0" role="region" aria-label="{label}">\n'
+            + self.renderToken(tokens, idx, options, env))
+
+
+def _table_close(self, tokens, idx, options, env) -> str:
+    return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
 def link_targets(text: str) -> list[tuple[str, int]]:
@@ -71,22 +98,20 @@ def heading_id(text: str, taken: set[str]) -> str:
 
 
 def render_markdown(text: str, resolve_link: LinkResolver | None = None, *, breaks: bool = False,
-                    anchors: bool = False) -> str:
+                    anchors: bool = False, toc: list[dict[str, str | int]] | None = None) -> str:
     """Render ``text`` to HTML. ``resolve_link`` maps bare content ids to URLs.
 
     This is the only place Markdown becomes HTML: content at import, board posts when saved.
     Links to other sites open normally but carry ``rel="noopener noreferrer nofollow"``. With
     ``anchors`` (content bodies) every heading gets an ``id`` (:func:`heading_id`), which search
-    results link to.
+    results and the table of contents link to; with ``toc`` (a list to fill, implies ``anchors``)
+    the ``##``/``###`` headings are appended to it.
     """
     md = _parser(breaks)
     tokens = md.parse(text)
-    taken: set[str] = set()
-    for index, token in enumerate(tokens):
-        if anchors and token.type == "heading_open" and index + 1 < len(tokens):
-            words = "".join(child.content for child in tokens[index + 1].children or ()
-                            if child.type in ("text", "code_inline"))
-            token.attrSet("id", heading_id(words, taken))
+    if anchors or toc is not None:
+        _anchor_headings(tokens, toc if toc is not None else [])
+    for token in tokens:
         for child in token.children or ():
             if child.type != "link_open":
                 continue
@@ -96,3 +121,23 @@ def render_markdown(text: str, resolve_link: LinkResolver | None = None, *, brea
             elif _SCHEME.match(href) and not href.lower().startswith("mailto:"):
                 child.attrSet("rel", "noopener noreferrer nofollow")
     return md.renderer.render(tokens, md.options, {})
+
+
+def _anchor_headings(tokens, toc: list[dict[str, str | int]]) -> None:
+    """Give every heading an id (:func:`heading_id`) and record h2/h3 as ``{id, title, level}``."""
+    taken: set[str] = set()
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or index + 1 >= len(tokens):
+            continue
+        inline = tokens[index + 1]
+        title = "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
+        anchor = heading_id(title, taken)
+        token.attrSet("id", anchor)
+        if token.tag in ("h2", "h3"):
+            toc.append({"id": anchor, "title": title, "level": int(token.tag[1])})
+
+
+def render_with_toc(text: str, resolve_link: LinkResolver | None = None) -> tuple[str, list[dict[str, str | int]]]:
+    """A module body: HTML whose ``##``/``###`` headings carry ids, and those headings in order."""
+    toc: list[dict[str, str | int]] = []
+    return render_markdown(text, resolve_link, toc=toc), toc

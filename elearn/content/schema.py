@@ -18,6 +18,7 @@ MODULE_KEYS = {"id", "title", "curriculum", "order", "minutes", "objectives", "p
 CASE_KEYS = {"id", "title", "case_type", "region", "order", "minutes", "objectives", "sources", "facts",
              "discussion_questions", "discussion_points"}
 SCENARIO_KEYS = {"situation", "question", "options", "hints", "reflection"}
+HINT_KEYS = {"heading", "details"}
 FACT_KEYS = {"setting_label", "setting", "trigger", "support", "outcome", "figures"}
 QUIZ_KEYS = {"id", "module", "title", "pass_mark", "questions"}
 QUESTION_KEYS = {"id", "type", "prompt", "options", "answer", "explanation", "source"}
@@ -150,7 +151,7 @@ def check_scenario(c: Checker) -> None:
     c.text("scenario", "situation")
     c.text("scenario", "question")
     c.text("scenario", "reflection")
-    c.text_list("scenario", "hints")
+    check_hints(c)
     options = c.value("scenario", "options")
     if not isinstance(options, list) or not 3 <= len(options) <= 4:
         c.report(("scenario", "options"), "scenario の options は3〜4個にしてください。")
@@ -170,6 +171,22 @@ def check_scenario(c: Checker) -> None:
         c.text(*where, "feedback")
         if option.get("recommended") not in (None, True, False):
             c.report(where + ("recommended",), "recommended は true か false にしてください。")
+
+
+def check_hints(c: Checker) -> None:
+    """Hints: each a Markdown string, or a heading with its details (the source's two levels)."""
+    hints = c.value("scenario", "hints")
+    if not isinstance(hints, list) or not hints:
+        c.report(("scenario", "hints"), "hints は1個以上の項目のリストにしてください。")
+        return
+    for index, hint in enumerate(hints):
+        where = ("scenario", "hints", index)
+        if isinstance(hint, dict):
+            c.unknown_keys(where, HINT_KEYS)
+            c.text(*where, "heading")
+            c.text_list(*where, "details")
+        elif not isinstance(hint, str) or not hint.strip():
+            c.report(where, "ヒントは文字列か、heading（見出し）と details（その下の項目のリスト）にしてください。")
 
 
 def check_case(c: Checker) -> None:

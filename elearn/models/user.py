@@ -65,6 +65,9 @@ class User(UserMixin, db.Model):
     #: 氏名, ふりがな, 所属 and メールアドレス folded by :func:`elearn.kana.fold` (kept up to date on every
     #: insert and update): a name search is one substring match on this column (elearn.queries).
     search_key: Mapped[str] = mapped_column(Text, default=_search_key_on_insert, server_default="")
+    #: Where signing in leads, as the person chose it (``dashboard`` | ``organiser``); None: by role
+    #: (see elearn.auth.routes.landing_page).
+    landing: Mapped[str | None] = mapped_column(String(20))
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

@@ -21,7 +21,7 @@ from ..models import (ATTENDED_VALUES, Attendance, CaseSheet, Certificate, Cohor
 from ..permissions import sheet_shared_with_enrolment
 from ..queries import Page, paginate, person_matches
 
-FILTERS = {"all": "全員", "behind": "遅れている人", "incomplete": "未完了", "complete": "完了", "never": "未ログイン"}
+FILTERS = {"all": "全員", "behind": "遅れている人", "incomplete": "未修了", "complete": "修了", "never": "未ログイン"}
 SORTS = {"name": "氏名", "organisation": "所属", "progress": "進み具合"}
 PER_PAGE = 50
 

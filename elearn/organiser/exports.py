@@ -151,7 +151,7 @@ def completion_export(cohort: Cohort, modules: list[Module], days: list[CohortDa
     """One row per participant: details, completed count, each module's completion date or status,
     attendance per in-person day and certificate status."""
     module_ids = [m.id for m in modules]
-    header = (["氏名", "メールアドレス", "所属", "都道府県", "ふりがな", "最終ログイン", "完了数", "必修数", "状態"]
+    header = (["氏名", "メールアドレス", "所属", "都道府県", "ふりがな", "最終ログイン", "修了数", "必修数", "状態"]
               + [f"{i}. {m.title}" for i, m in enumerate(modules, 1)]
               + [f"出席 {d.day.month}/{d.day.day}" for d in days] + ["修了証"])
     column = {module_id: i for i, module_id in enumerate(module_ids)}
@@ -179,7 +179,7 @@ def completion_export(cohort: Cohort, modules: list[Module], days: list[CohortDa
             present: list = [NOT_RECORDED] * len(days)
             for _, day_id, status in attendance.take(position):
                 present[day_position[day_id]] = AttendanceStatus(status).label
-            state = "完了" if modules_complete(done, len(module_ids)) else "未完了"
+            state = "修了" if modules_complete(done, len(module_ids)) else "未修了"
             issued = "" if certificate is None else ("取消" if revoked else "発行済み")
             details = [name, email, organisation, prefecture, furigana, login, done, len(module_ids), state]
             yield details + cells + present + [issued]

@@ -109,7 +109,7 @@ def completion_sheet(cohort: Cohort) -> CompletionSheet:
         cells = row[9:9 + len(modules)]
         present = row[9 + len(modules):9 + len(modules) + len(days)]
         shaped.append({"name": name, "furigana": furigana, "organisation": organisation, "prefecture": prefecture,
-                       "done": done, "required": required, "complete": state == "完了",
+                       "done": done, "required": required, "complete": state == "修了",
                        "cells": [f"{c.month}/{c.day}" if isinstance(c, date) else _SHORT.get(c, c) for c in cells],
                        "days": [_SHORT.get(p, p) for p in present], "certificate": row[-1]})
     return CompletionSheet([m.title for m in modules], [f"{d.day.month}/{d.day.day}" for d in days], shaped)

@@ -26,7 +26,7 @@ def test_roster_import_matrix_and_csv(page):
     assert "新しいアカウント 2人を作成" in page.locator("main").inner_text()
     page.goto(cohort_url)
     matrix = page.locator("main").inner_text()
-    assert "山田 花子" in matrix and "鈴木 一郎" in matrix and "完了率" in matrix
+    assert "山田 花子" in matrix and "鈴木 一郎" in matrix and "修了率" in matrix
     with page.expect_download() as download:
         page.get_by_role("link", name="修了状況（CSV）").click()
     data = open(download.value.path(), "rb").read()
