@@ -77,7 +77,7 @@ def main() -> int:
             for _ in range(args.times):
                 client.get(path)
             profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(30)
     return 0
 
 
