@@ -61,6 +61,9 @@ def generate_extra() -> None:
     _create_cohort(CSV_COHORT, organiser_id, first_forty, participants, seed=40)
     _generate_progress(participants, first_forty, seed=3)
     _mark_logins(learners, seed=4)
+    from elearn.cohorts.counts import all_cohort_ids, refresh_counts  # bulk inserts bypass the session's recount
+
+    refresh_counts(all_cohort_ids())
     db.session.commit()
     _analyze()
 

@@ -37,7 +37,8 @@ if __name__ == "__main__":  # one module, whether run as a script or imported by
     sys.modules.setdefault("bench.run", sys.modules["__main__"])
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/elearn_bench"
+PG_BENCH_DB = os.environ.get("ELEARN_BENCH_PG_DATABASE", "elearn_bench")  # another name when benches run side by side
+PG_BENCH_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
 WORKERS = 4
 ROWS: list[dict] = []
 
@@ -62,8 +63,8 @@ def fresh_database(kind: str, workdir: Path) -> str:
 
     engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS elearn_bench WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE elearn_bench"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {PG_BENCH_DB}"))
     engine.dispose()
     return PG_BENCH_URL
 

@@ -49,9 +49,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _check_hosts(app)
 
     from . import cli, database, errors, filters, permissions, security, security_events, static_files, urls
+    from .cohorts import counts as completion_counts
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     database.init_app(app)
+    completion_counts.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)

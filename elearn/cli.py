@@ -192,8 +192,31 @@ def search_rebuild() -> None:
     click.echo(f"検索の索引を作り直しました: 教材 {content}件・ひろば {board}件、方式: {how}")
 
 
+counts_cli = AppGroup("counts", help="保存している修了数の検査と再計算")
+
+
+@counts_cli.command("check")
+@click.option("--repair", is_flag=True, help="食い違いがあれば進捗から数え直して保存する")
+def counts_check(repair: bool) -> None:
+    """Compare the stored completion counts with progress; exits 1 on a difference (unless repaired)."""
+    from .cohorts.counts import all_cohort_ids, count_problems, refresh_counts
+
+    problems = count_problems()
+    for problem in problems:
+        click.echo(problem)
+    if problems and repair:
+        refresh_counts(all_cohort_ids())
+        db.session.commit()
+        click.echo(f"{len(problems)} 件の食い違いを数え直しました。")
+        return
+    click.echo(f"修了数の食い違い: {len(problems)} 件")
+    if problems:
+        sys.exit(1)
+
+
 def init_app(app: Flask) -> None:
     """Register the project's commands on ``app.cli``."""
+    app.cli.add_command(counts_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)

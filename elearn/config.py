@@ -42,7 +42,6 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_IP": os.environ.get("ELEARN_LOGIN_LIMIT_PER_IP"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("ELEARN_LOGIN_LIMIT_PER_ACCOUNT"),
         "CONTENT_CACHE_SECONDS": _env_int("ELEARN_CONTENT_CACHE_SECONDS"),
-        "DASHBOARD_CACHE_SECONDS": _env_int("ELEARN_DASHBOARD_CACHE_SECONDS"),
         "CERTIFICATE_ISSUER": os.environ.get("ELEARN_CERTIFICATE_ISSUER"),
         "TRUSTED_PROXIES": _env_int("ELEARN_TRUSTED_PROXIES"),
         "BASE_URL": os.environ.get("ELEARN_BASE_URL"),
@@ -111,7 +110,6 @@ class Config:
     #: A session's last_seen_at is written at most this often, not on every request.
     SESSION_TOUCH_SECONDS = 60
     CONTENT_CACHE_SECONDS = 30  # how stale a worker's content snapshot may get after an import
-    DASHBOARD_CACHE_SECONDS = 60  # how long a worker reuses a cohort's completion summary
     #: The issuer printed on a 修了証 whose cohort has no certificate settings of its own.
     CERTIFICATE_ISSUER = "ひきこもり支援者研修 事務局"
     TRUSTED_PROXIES = 0  # reverse proxies in front of the app whose X-Forwarded-* headers to trust
@@ -142,4 +140,3 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
     CONTENT_CACHE_SECONDS = 0  # tests change content between requests
-    DASHBOARD_CACHE_SECONDS = 0

@@ -5,12 +5,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from ..dates import today
 from ..extensions import db
-from ..models import ATTENDED_VALUES, Attendance, Cohort, CohortDay, Enrolment, Progress, cohort_modules
-from .rules import Eligibility, current_required_counts, modules_complete
+from ..models import ATTENDED_VALUES, Attendance, Cohort, CohortDay, Enrolment, Module, cohort_modules
+from .rules import Eligibility, modules_complete
 
 
 @dataclass
@@ -54,24 +53,23 @@ class LearnerCohort:
 
 def cohorts_for_learner(user_id: int) -> list[LearnerCohort]:
     """The learner's active (not archived) cohorts, nearest deadline first, with their required-module
-    counts, how many of those the learner completed and the days they attended (four queries)."""
-    cohorts = list(db.session.scalars(
-        select(Cohort).join(Enrolment).where(Enrolment.user_id == user_id, Cohort.archived.is_(False))
-        .options(selectinload(Cohort.days)).order_by(Cohort.closes_on, Cohort.id)))
-    if not cohorts:
+    counts, how many of those the learner completed (stored on the enrolment, elearn.cohorts.counts)
+    and the days they attended (two queries: cohorts with their counts, then their days)."""
+    required = (select(func.count()).select_from(cohort_modules).join(Module, Module.id == cohort_modules.c.module_id)
+                .where(cohort_modules.c.cohort_id == Cohort.id, Module.retired.is_(False)).scalar_subquery())
+    attended = (select(func.count()).select_from(Attendance).join(CohortDay, CohortDay.id == Attendance.day_id)
+                .where(CohortDay.cohort_id == Cohort.id, Attendance.user_id == user_id,
+                       Attendance.status.in_(ATTENDED_VALUES)).scalar_subquery())
+    rows = db.session.execute(
+        select(Cohort, required, Enrolment.modules_done, attended).join(Enrolment)
+        .where(Enrolment.user_id == user_id, Cohort.archived.is_(False)).order_by(Cohort.closes_on, Cohort.id)).all()
+    if not rows:
         return []
-    counts = current_required_counts([c.id for c in cohorts])
-    required = dict(db.session.execute(counts).all())
-    done = dict(db.session.execute(
-        counts.join(Progress, Progress.module_id == cohort_modules.c.module_id)
-        .where(Progress.user_id == user_id, Progress.completed_at.is_not(None))).all())
-    attended = dict(db.session.execute(
-        select(CohortDay.cohort_id, func.count()).join(Attendance, Attendance.day_id == CohortDay.id)
-        .where(CohortDay.cohort_id.in_([c.id for c in cohorts]), Attendance.user_id == user_id,
-               Attendance.status.in_(ATTENDED_VALUES))
-        .group_by(CohortDay.cohort_id)).all())
+    days: dict[int, list[date]] = {}
+    for cohort_id, day in db.session.execute(select(CohortDay.cohort_id, CohortDay.day).where(
+            CohortDay.cohort_id.in_([c.id for c, *_ in rows])).order_by(CohortDay.day)):
+        days.setdefault(cohort_id, []).append(day)
     now = today()
     return [LearnerCohort(c.id, c.name, c.curriculum, c.curriculum_label, c.opens_on, c.closes_on, c.place,
-                          [d.day for d in c.days], required.get(c.id, 0), done.get(c.id, 0), attended.get(c.id, 0),
-                          now)
-            for c in cohorts]
+                          days.get(c.id, []), needed, done, present, now)
+            for c, needed, done, present in rows]

@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from ..cohorts.counts import record_completion
 from ..content.questions import AnswerError, question_type
 from ..database import insert_statement
 from ..extensions import db
@@ -154,7 +155,9 @@ def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded) -> Quiz
             "completed_at": func.coalesce(table.c.completed_at, statement.excluded.completed_at),
         },
     )
-    db.session.execute(statement)
+    completed_at = db.session.execute(statement.returning(table.c.completed_at)).scalar_one()
+    if graded.passed and completed_at == now:  # this submission completed the module (not an earlier one)
+        record_completion(user_id, quiz.module_id, now)
     return attempt
 
 

@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from ..extensions import db
@@ -26,6 +26,8 @@ cohort_modules = Table(
     "cohort_modules", db.metadata,
     Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
     Column("module_id", ForeignKey("modules.id", ondelete="CASCADE"), primary_key=True),
+    # Participants who completed the module, kept by elearn.cohorts.counts (checked by `elearn counts check`).
+    Column("completions", Integer, nullable=False, default=0, server_default="0"),
 )
 
 
@@ -93,6 +95,9 @@ class Enrolment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: Current required modules completed and the last such completion, kept by elearn.cohorts.counts.
+    modules_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cohort: Mapped[Cohort] = relationship(back_populates="enrolments")
     user: Mapped[User] = relationship(foreign_keys=[user_id])

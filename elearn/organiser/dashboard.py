@@ -1,23 +1,21 @@
 """The completion dashboard's data: a fixed number of queries whatever the cohort size.
 
-Summary and charts are aggregated in SQL (GROUP BY); the matrix loads only the current page's
-participants and their progress rows.
+Summary, charts and the progress filters read the stored completion counts (elearn.cohorts.counts);
+the matrix loads only the current page's participants and their progress rows.
 """
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from flask import current_app
 from sqlalchemy import and_, case, func, literal, select
 
-from ..cohorts.rules import Eligibility, expected_done, modules_complete, modules_complete_sql
+from ..cohorts.rules import Eligibility, expected_done, modules_complete_sql
 from ..dates import local_date, today
 from ..extensions import db
 from ..models import (ATTENDED_VALUES, Attendance, CaseSheet, Certificate, Cohort, CohortDay, Enrolment, Module,
-                      Progress, ProgressStatus, User)
+                      Progress, ProgressStatus, User, cohort_modules)
 from ..permissions import sheet_shared_with_enrolment
 from ..queries import Page, paginate, person_matches
 
@@ -26,52 +24,32 @@ SORTS = {"name": "氏名", "organisation": "所属", "progress": "進み具合"}
 PER_PAGE = 50
 
 
-def _required(module_ids: list[int]):
-    """``progress.module_id IN (…)`` written so no database uses the module_id index for it.
-
-    With that index, SQLite (and PostgreSQL without fresh statistics) read every learner's progress
-    on the required modules and then drop those outside the cohort; without it they start from the
-    cohort's enrolments and look each participant's rows up by (user_id, module_id).
-    """
-    return (Progress.module_id + 0).in_(module_ids or [0])
-
-
-def _done_per_user(cohort: Cohort, module_ids: list[int]):
-    """Subquery: participant user_id -> number of required modules completed, last completion."""
-    return (select(Progress.user_id.label("user_id"), func.count().label("done"),
-                   func.max(Progress.completed_at).label("last_done"))
-            .join(Enrolment, and_(Enrolment.user_id == Progress.user_id, Enrolment.cohort_id == cohort.id))
-            .where(_required(module_ids), Progress.completed_at.is_not(None))
-            .group_by(Progress.user_id).subquery())
-
-
 @dataclass
 class Completion:
-    """Per participant: required modules completed and when the last one was (one GROUP BY query).
+    """The cohort's finished participants: when each finished (the last required completion).
 
-    Computed once per dashboard view and shared by the summary, the chart and the matrix, instead of
-    aggregating the cohort's progress again in every query.
+    Read from the stored per-participant counts (elearn.cohorts.counts), which the completing
+    transaction keeps exact: the figures are never older than the last completion.
     """
 
     required: int
-    done: dict[int, int]
-    last_done: dict[int, datetime]
+    finished_at: list[datetime]
 
-    def finished(self) -> list[int]:
-        """Participants who completed every required module."""
-        return [u for u, n in self.done.items() if modules_complete(n, self.required)]
+    @property
+    def finished(self) -> int:
+        return len(self.finished_at)
 
 
 def completion_counts(cohort: Cohort, module_ids: list[int]) -> Completion:
-    """The cohort's :class:`Completion` (only participants with at least one completion appear)."""
-    done = _done_per_user(cohort, module_ids)
-    rows = db.session.execute(select(done.c.user_id, done.c.done, done.c.last_done)).all()
-    return Completion(len(module_ids), {u: n for u, n, _ in rows},
-                      {u: _as_datetime(last) for u, _, last in rows if last is not None})
+    """The cohort's :class:`Completion` (one query over its enrolments)."""
+    required = len(module_ids)
+    rows = db.session.scalars(select(Enrolment.last_done_at).where(
+        Enrolment.cohort_id == cohort.id, modules_complete_sql(Enrolment.modules_done, required)))
+    return Completion(required, [_as_datetime(at) for at in rows if at is not None])
 
 
 def _as_datetime(value) -> datetime:
-    """A timestamp from an aggregate (SQLite returns text for MAX of a timestamp column)."""
+    """A timestamp as aware UTC (rows written by SQL on SQLite may come back naive)."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return datetime.fromisoformat(str(value)).replace(tzinfo=timezone.utc)
@@ -79,33 +57,17 @@ def _as_datetime(value) -> datetime:
 
 @dataclass(frozen=True)
 class Aggregates:
-    """The cohort-wide numbers behind the summary and charts, with the time they were computed."""
+    """The cohort-wide numbers behind the summary and charts, with the time they were read."""
 
     completion: Completion
     by_module: dict[int, int]
     computed_at: datetime
-    computed_tick: float
 
 
 def cohort_aggregates(cohort: Cohort, module_ids: list[int]) -> Aggregates:
-    """Per-participant and per-module completion, reused for DASHBOARD_CACHE_SECONDS by this worker.
-
-    Aggregating a 10,000-participant cohort's progress costs ~100–200 ms; organisers reloading the
-    page (or several organisers of one cohort) share one result for up to a minute, and the page
-    says when it was computed. The matrix cells themselves are always read fresh.
-    """
-    max_age = current_app.config["DASHBOARD_CACHE_SECONDS"]
-    store: dict = current_app.extensions.setdefault("elearn.dashboard_cache", {})
-    key = (cohort.id, tuple(module_ids))
-    hit = store.get(key)
-    if hit is not None and time.monotonic() - hit.computed_tick < max_age:
-        return hit
-    if len(store) > 500:  # many cohorts viewed by one worker: start over rather than grow
-        store.clear()
-    value = Aggregates(completion_counts(cohort, module_ids), completion_by_module(cohort, module_ids),
-                       datetime.now(timezone.utc), time.monotonic())
-    store[key] = value
-    return value
+    """Finished participants and per-module completions, from the stored counts (two queries)."""
+    return Aggregates(completion_counts(cohort, module_ids), completion_by_module(cohort, module_ids),
+                      datetime.now(timezone.utc))
 
 
 @dataclass
@@ -124,30 +86,28 @@ class Summary:
 
 def summary(cohort: Cohort, completion: Completion) -> Summary:
     """完了者数, 完了率, 未ログイン, 遅れている人 and 期限までの日数 (one query plus ``completion``)."""
-    participants, never = db.session.execute(
-        select(func.count(Enrolment.id), func.count(case((User.last_login_at.is_(None), 1))))
+    expected = expected_done(cohort, completion.required, today())
+    on_pace = func.count(case((Enrolment.modules_done >= expected, 1))) if expected else func.count(Enrolment.id)
+    participants, never, paced = db.session.execute(
+        select(func.count(Enrolment.id), func.count(case((User.last_login_at.is_(None), 1))), on_pace)
         .select_from(Enrolment).join(User, User.id == Enrolment.user_id)
         .where(Enrolment.cohort_id == cohort.id)).one()
-    expected = expected_done(cohort, completion.required, today())
-    on_pace = sum(1 for n in completion.done.values() if n >= expected) if expected else participants
-    return Summary(participants, len(completion.finished()), never, participants - on_pace, completion.required,
+    return Summary(participants, completion.finished, never, participants - paced, completion.required,
                    (cohort.closes_on - today()).days)
 
 
 def completion_by_module(cohort: Cohort, module_ids: list[int]) -> dict[int, int]:
-    """Participants who completed each required module (one GROUP BY query)."""
+    """Participants who completed each required module (stored per cohort and module; one query)."""
     rows = db.session.execute(
-        select(Progress.module_id, func.count())
-        .join(Enrolment, and_(Enrolment.user_id == Progress.user_id, Enrolment.cohort_id == cohort.id))
-        .where(_required(module_ids), Progress.completed_at.is_not(None))
-        .group_by(Progress.module_id))
+        select(cohort_modules.c.module_id, cohort_modules.c.completions)
+        .where(cohort_modules.c.cohort_id == cohort.id, cohort_modules.c.module_id.in_(module_ids or [0]),
+               cohort_modules.c.completions > 0))
     return dict(rows.all())
 
 
 def completions_by_day(completion: Completion) -> list[tuple[date, int]]:
     """How many participants finished all required modules on each day (Japan time), in order."""
-    days = Counter(local_date(completion.last_done[u]) for u in completion.finished() if u in completion.last_done)
-    return sorted(days.items())
+    return sorted(Counter(local_date(at) for at in completion.finished_at).items())
 
 
 @dataclass
@@ -183,12 +143,10 @@ def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sor
     if show in ("all", "never") and sort != "progress":
         return _plain_matrix_page(cohort, module_ids, show=show, sort=sort, descending=descending,
                                   query=query, page=page)
-    done = _done_per_user(cohort, module_ids)
-    count = func.coalesce(done.c.done, 0)
+    count = Enrolment.modules_done
     statement = (select(User.id, User.display_name, User.email, User.organisation, User.prefecture,
                         User.last_login_at, count.label("done"))
                  .select_from(Enrolment).join(User, User.id == Enrolment.user_id)
-                 .outerjoin(done, done.c.user_id == Enrolment.user_id)
                  .where(Enrolment.cohort_id == cohort.id))
     conditions = {
         "behind": count < expected_done(cohort, len(module_ids), today()),
@@ -239,8 +197,9 @@ def _fill_page(cohort: Cohort, participants: list[ParticipantRow], module_ids: l
     ids = [p.user_id for p in participants]
     if not ids:
         return
-    progress = {(p.user_id, p.module_id): p for p in db.session.scalars(
-        select(Progress).where(Progress.user_id.in_(ids), Progress.module_id.in_(module_ids or [0])))}
+    progress = {(user_id, module_id): completed_at for user_id, module_id, completed_at in db.session.execute(
+        select(Progress.user_id, Progress.module_id, Progress.completed_at)
+        .where(Progress.user_id.in_(ids), Progress.module_id.in_(module_ids or [0])))}
     attended = dict(db.session.execute(
         select(Attendance.user_id, func.count()).join(CohortDay, CohortDay.id == Attendance.day_id)
         .where(CohortDay.cohort_id == cohort.id, Attendance.user_id.in_(ids), Attendance.status.in_(ATTENDED_VALUES))
@@ -249,8 +208,13 @@ def _fill_page(cohort: Cohort, participants: list[ParticipantRow], module_ids: l
         select(Certificate).where(Certificate.cohort_id == cohort.id, Certificate.user_id.in_(ids)))}
     for participant in participants:
         for module_id in module_ids:
-            row = progress.get((participant.user_id, module_id))
-            participant.cells.append(Cell(ProgressStatus.of(row), row.completed_at if row else None))
+            key = (participant.user_id, module_id)
+            if key not in progress:
+                participant.cells.append(Cell(ProgressStatus.NOT_STARTED))
+                continue
+            completed_at = progress[key]
+            participant.cells.append(Cell(ProgressStatus.COMPLETED if completed_at else ProgressStatus.IN_PROGRESS,
+                                          completed_at))
         participant.attended = attended.get(participant.user_id, 0)
         participant.certificate = certificates.get(participant.user_id)
 
@@ -266,9 +230,11 @@ def _judge_certificates(cohort: Cohort, participants: list[ParticipantRow], requ
 
 def shared_sheets(cohort: Cohort, page: int = 1, per_page: int = 10) -> Page:
     """事例検討シート that the cohort's participants shared with organisers, newest first."""
+    # EXISTS rather than a join: the planner starts from the (few) shared sheets instead of probing
+    # case_sheets once per participant (10,000 probes for a sheet-less 10,000-participant cohort).
+    shared_here = select(Enrolment.id).where(sheet_shared_with_enrolment(), Enrolment.cohort_id == cohort.id).exists()
     statement = (select(CaseSheet, User.display_name, User.organisation, Module.title)
-                 .join(Enrolment, and_(sheet_shared_with_enrolment(), Enrolment.cohort_id == cohort.id))
                  .join(User, User.id == CaseSheet.user_id).join(Module, Module.id == CaseSheet.module_id)
-                 .where(CaseSheet.shared_at.is_not(None), Module.kind == "case")
+                 .where(CaseSheet.shared_at.is_not(None), Module.kind == "case", shared_here)
                  .order_by(CaseSheet.shared_at.desc(), CaseSheet.id.desc()))
     return paginate(statement, page, per_page, rows=True)

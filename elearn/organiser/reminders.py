@@ -19,7 +19,6 @@ from ..mail.queue import mail_payload
 from ..models import Cohort, CohortReminder, Enrolment, MailPreference, OutboxItem, User
 from ..outbox import enqueue_many
 from ..urls import external_url
-from .dashboard import _done_per_user
 
 PREVIEW_LIMIT = 100
 
@@ -42,11 +41,9 @@ def recipients(cohort: Cohort, module_ids: list[int], *, who: str, kind: str, on
                limit: int | None = None, extra: str = "") -> list[Recipient]:
     """Active participants (``who``: behind, incomplete or all) who want reminders and have not been
     sent this reminder for ``on`` yet, in あいうえお order (one query)."""
-    done = _done_per_user(cohort, module_ids)
-    count = func.coalesce(done.c.done, 0)
+    count = Enrolment.modules_done  # the stored count of required modules completed (cohorts/counts.py)
     statement = (select(User.id, User.email, User.display_name, count.label("done"))
                  .select_from(Enrolment).join(User, User.id == Enrolment.user_id)
-                 .outerjoin(done, done.c.user_id == Enrolment.user_id)
                  .outerjoin(MailPreference, MailPreference.user_id == User.id)
                  .where(Enrolment.cohort_id == cohort.id, User.active.is_(True),
                         or_(MailPreference.reminders.is_(None), MailPreference.reminders.is_(True)))

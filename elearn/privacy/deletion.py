@@ -15,8 +15,9 @@ from sqlalchemy import delete, func, select
 
 from .. import audit
 from ..board.services import delete_post
+from ..cohorts.counts import refresh_counts
 from ..extensions import db
-from ..models import (BoardPost, CaseSheet, Certificate, Enrolment, Progress, QuizAttempt, Role, User)
+from ..models import (BoardPost, CaseSheet, Certificate, Enrolment, OutboxItem, Progress, QuizAttempt, Role, User)
 
 
 class DeletionRefused(Exception):
@@ -57,8 +58,12 @@ def delete_account(user: User, by: User | None, *, remove_posts: bool = False) -
             delete_post(post)
     audit.record("account_deleted", user, actor=by, **vars(report))
     user_id = user.id
+    cohort_ids = list(db.session.scalars(select(Enrolment.cohort_id).where(Enrolment.user_id == user_id)))
     db.session.flush()
     db.session.expunge(user)
+    # Mail and other messages to the person go with the account (their address is personal data).
+    db.session.execute(delete(OutboxItem).where(OutboxItem.user_id == user_id))
     # The database's ON DELETE rules remove or detach every row that points at the account.
     db.session.execute(delete(User).where(User.id == user_id))
+    refresh_counts(cohort_ids)  # the cohorts' stored completion counts no longer count the person
     return report
