@@ -17,8 +17,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..content.questions import AnswerError, question_type
 from ..database import insert_statement
+from ..events import emit, quiz_attempted
 from ..extensions import db
-from ..models import Progress, Quiz, QuizAttempt, utcnow
+from ..models import Module, Progress, Quiz, QuizAttempt, utcnow
 
 TOKEN_SALT = "elearn.quiz-attempt"
 TOKEN_MAX_AGE = 24 * 60 * 60  # seconds a quiz form stays valid
@@ -128,6 +129,8 @@ def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded) -> Quiz
     existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.nonce == nonce))
     if existing is not None:
         raise AlreadySubmitted(existing)
+    was_completed = graded.passed and db.session.scalar(select(Progress.completed_at).where(
+        Progress.user_id == user_id, Progress.module_id == quiz.module_id)) is not None
     now = utcnow()
     attempt = QuizAttempt(user_id=user_id, quiz_id=quiz.id, nonce=nonce, answers=graded.answers,
                           score=graded.score, passed=graded.passed, submitted_at=now)
@@ -153,6 +156,8 @@ def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded) -> Quiz
         },
     )
     db.session.execute(statement)
+    emit(quiz_attempted, user_id=user_id, item=db.session.get(Module, quiz.module_id), attempt=attempt,
+         completed=graded.passed and not was_completed)
     return attempt
 
 

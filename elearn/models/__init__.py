@@ -10,8 +10,10 @@ from .content import CURRICULA, Module, Quiz
 from .groups import GroupMember, GroupPlan
 from .mail import CohortReminder, MailPreference, Notification
 from .outbox import OUTBOX_STATUSES, OutboxItem
+from .lti import LtiAccount, LtiContext, LtiDeployment, LtiGradeLink, LtiLaunchState, LtiPlatform
 from .printing import DEFAULT_CERTIFICATE_TITLE, CertificateSettings
 from .progress import Progress, ProgressStatus, QuizAttempt
+from .xapi import XapiStatement
 from .user import ROLE_LABELS, Role, SetPasswordLink, User, UserSession
 
 __all__ = [
@@ -23,4 +25,6 @@ __all__ = [
     "BoardThread", "Module", "Progress", "ProgressStatus", "Quiz", "QuizAttempt", "Role", "RosterImport", "SetPasswordLink", "User",
     "UserSession", "UTCDateTime", "cohort_modules", "cohort_organisers", "utcnow",
     "CohortReminder", "MailPreference", "Notification", "OUTBOX_STATUSES", "OutboxItem",
+    "LtiAccount", "LtiContext", "LtiDeployment", "LtiGradeLink", "LtiLaunchState", "LtiPlatform",
+    "XapiStatement",
 ]
