@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from ..dates import JST
@@ -28,6 +28,7 @@ def send(loop: bool, interval: float) -> None:
 
 
 @click.command("xapi")
+@with_appcontext
 @click.option("--since", required=True, help="この日（日本時間、YYYY-MM-DD）以降の記録")
 def export_xapi(since: str) -> None:
     """Every statement from DATE on, one JSON object per line, oldest first."""
