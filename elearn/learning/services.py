@@ -22,8 +22,8 @@ def mark_opened(user_id: int, module_id: int) -> bool:
     True for the call that wrote the row."""
     statement = insert_statement(Progress.__table__).values(
         user_id=user_id, module_id=module_id, opened_at=utcnow()
-    ).on_conflict_do_nothing(index_elements=["user_id", "module_id"])
-    return db.session.execute(statement).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["user_id", "module_id"]).returning(Progress.id)
+    return db.session.execute(statement).scalar() is not None  # (rowcount is -1 here on PostgreSQL)
 
 
 #: Columns needed to list modules (not the stored HTML).
