@@ -116,14 +116,15 @@ def _url_values(w) -> dict:
     return {"cohort_id": w.cohort.id, "user_id": w.learner.id, "day_id": w.cohort.day_ids[0],
             "import_id": w.import_id, "extension": "csv", "thread_id": w.thread_id, "post_id": w.opening_id,
             "sheet_id": w.sheet_id, "attempt_id": 1, "curriculum": "initial", "module_id": "t-alpha",
-            "case_id": "t-case", "token": w.link_token, "code": "ABCD-EFGH-JKMN-PQRS"}
+            "case_id": "t-case", "token": w.link_token, "code": "ABCD-EFGH-JKMN-PQRS", "platform_id": 1}
 
 
 #: Every query parameter a view reads, each sent with control characters.
 QUERY = {name: dirty(value) for name, value in {
     "q": "利用者", "category": "self-care", "show": "behind", "sort": "progress", "dir": "desc", "page": "2",
     "next": "/courses/", "choice": "a", "problems": "1", "back": "participants", "cohort": "1", "archived": "1",
-    "code": "ABCD-EFGH-JKMN-PQRS", "since": "3", "step": "1"}.items()}
+    "code": "ABCD-EFGH-JKMN-PQRS", "since": "3", "step": "1",
+    "iss": "https://moodle.example.jp", "login_hint": "1", "client_id": "c", "item": "t-alpha"}.items()}
 
 
 def _client_as(app, auth_user):

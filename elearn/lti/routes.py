@@ -2,6 +2,7 @@
 the teacher's deep-linking choice."""
 from __future__ import annotations
 
+import jwt
 from flask import abort, jsonify, redirect, render_template, request, session
 from flask_login import login_user
 from pylti1p3.deep_link_resource import DeepLinkResource
@@ -24,7 +25,6 @@ from .refusals import reason_of, refuse
 from .tool import cached_launch, find_platform, message_launch, oidc_login
 
 CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
-DEPLOYMENT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
 #: Session keys read by elearn.security (frame-ancestors, SameSite=None) and by the deep-linking page.
 SESSION_ORIGIN, SESSION_DEEP_LINK = LTI_FRAME_ORIGIN, "lti_deep_link"
 
@@ -84,6 +84,9 @@ def launch():
         platform = _claimed_platform()
         return refuse(reason_of(exc), platform=platform.id if platform else "unknown")
     platform = find_platform(data.get("iss"), launch_obj.get_client_id())
+    if platform is None or not str(data.get("sub") or "").strip():
+        db.session.rollback()
+        return refuse("bad_request", platform=platform.id if platform else "unknown")
     user = account_for(platform, data)
     bind_context(platform, data, user)
     if launch_obj.is_deep_link_launch():
@@ -113,10 +116,10 @@ def _claimed_platform() -> LtiPlatform | None:
     """The platform an unverified id_token claims to come from (for the log only)."""
     token = request.form.get("id_token") or ""
     try:
-        import jwt
-
         body = jwt.decode(token, options={"verify_signature": False})
-    except Exception:  # noqa: BLE001 - a malformed token is logged as unknown
+    except jwt.PyJWTError:  # a malformed token is logged as from an unknown platform
+        return None
+    if not isinstance(body, dict):
         return None
     aud = body.get("aud")
     return find_platform(body.get("iss"), aud[0] if isinstance(aud, list) and aud else aud)
