@@ -268,6 +268,16 @@ def _posts(w) -> list[Post]:
                                                    "confirm": dirty("べつの合言葉 staple correct")},
              {"token": "fresh"}, status=302),
         Post("admin.toggle_active", "admin", url={"user_id": w.spare.id}, status=302),
+        Post("lti.new_platform", "admin", {
+            "name": dirty("○○県 Moodle"), "issuer": dirty("https://moodle.example.jp"), "client_id": dirty("tool-1"),
+            "deployment_ids": dirty("1"), "key_set_url": dirty("https://moodle.example.jp/jwks"),
+            "auth_login_url": dirty("https://moodle.example.jp/auth"),
+            "auth_token_url": dirty("https://moodle.example.jp/token")}, status=302),
+        Post("lti.edit_platform", "admin", {"name": dirty("○○県 Moodle")}, {"platform_id": 1}),  # 200/404 by database
+        Post("lti.delete_platform", "admin", url={"platform_id": 2**31 - 1}, status=404),
+        Post("lti.login", None, {"iss": dirty("https://unknown.example.jp"), "login_hint": dirty("1")}, status=400),
+        Post("lti.launch", None, {"id_token": dirty("a.b.c"), "state": dirty("state-1")}, status=400),
+        Post("lti.pick_items", "learner", {"item": dirty("t-alpha")}, status=404),
         Post("board.lock", "moderator", {"lock-reason": dirty("落ち着くまで")},
              {"thread_id": w.thread_id, "action": "lock"}, status=302),
         Post("auth.logout", "learner", status=302),

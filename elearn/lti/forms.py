@@ -25,7 +25,8 @@ class HttpsUrl:
 
 
 def _deployments(form, field):
-    ids = [line.strip() for line in (field.data or "").replace(",", "\n").splitlines() if line.strip()]
+    text = "\n".join(field.data) if isinstance(field.data, (list, tuple)) else (field.data or "")  # from obj=
+    ids = [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
     if not ids:
         raise ValidationError("デプロイメントIDを1つ以上入力してください（1行に1つ）。")
     if any(len(i) > 255 for i in ids):

@@ -36,7 +36,7 @@ def registered_origins() -> list[str]:
 
 
 #: The pages a platform's frame shows before (or instead of) a signed-in page.
-FRAMED_ENDPOINTS = {"lti.login", "lti.launch", "lti.deep_link"}
+FRAMED_ENDPOINTS = {"lti.login", "lti.launch", "lti.pick_items"}
 
 
 @bp.after_request
@@ -108,7 +108,7 @@ def launch():
     session[SESSION_ORIGIN] = platform.frame_origin
     if target is None:
         session[SESSION_DEEP_LINK] = launch_obj.get_launch_id()
-        return redirect(external_url("lti.deep_link"))
+        return redirect(external_url("lti.pick_items"))
     return redirect(item_url(target))
 
 
@@ -133,7 +133,7 @@ def jwks():
 
 
 @bp.route("/deep-link", methods=["GET", "POST"])
-def deep_link():
+def pick_items():
     """The teacher picks modules, scenes or cases; the answer goes back to the platform as a signed form."""
     launch_id = session.get(SESSION_DEEP_LINK)
     if not launch_id:
