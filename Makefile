@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install check browser bench js deploy-tools
+.PHONY: run test install check browser bench js deploy-tools ralph
 
 $(BIN)/elearn: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ run: install instance/secret_key
 	  $(BIN)/elearn run --host $(HOST) --port $(PORT); }
 
 # The whole test suite, browser tests included (SQLite by default; set ELEARN_DATABASE_URL for PostgreSQL).
-test: install browser js deploy-tools
+test: install browser js deploy-tools ralph
 	$(BIN)/python -m pytest
 
 # Debian's Chromium (and Japanese fonts) for the browser tests; Playwright cannot download its own.
@@ -63,6 +63,15 @@ js: tests/js/node_modules/.package-lock.json
 
 tests/js/node_modules/.package-lock.json: tests/js/package-lock.json
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+
+# Ralph, the Learning Record Store tests/test_xapi.py sends statements to, in a venv of its own so that
+# its dependencies (fastapi, pydantic …) cannot change the app's; versions pinned in tests/ralph-requirements.txt.
+ralph: .ralph-venv/bin/ralph
+
+.ralph-venv/bin/ralph: tests/ralph-requirements.txt
+	$(PYTHON) -m venv .ralph-venv
+	.ralph-venv/bin/python -m pip install --quiet -r tests/ralph-requirements.txt
+	touch $@
 
 check: install
 	$(BIN)/elearn content check

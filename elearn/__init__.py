@@ -133,3 +133,8 @@ def _register_blueprints(app: Flask) -> None:
     for module in (auth, learning, cases, board, certificates, checkin, evaluation, organiser, privacy, admin, home,
                    health, mail, search):
         app.register_blueprint(module.bp)
+
+    from . import lti, xapi  # LTI 1.3 tool; xAPI statements (no routes: its hooks and outbox channel)
+
+    app.register_blueprint(lti.bp)
+    xapi.init_app(app)

@@ -51,6 +51,9 @@ def from_environment(instance_path: str) -> dict:
         "IDLE_TIMEOUT_LEARNER": _env_minutes("ELEARN_IDLE_MINUTES_LEARNER"),
         "MAIL_URL": os.environ.get("ELEARN_MAIL_URL"),
         "MAIL_FROM": os.environ.get("ELEARN_MAIL_FROM"),
+        "XAPI_URL": os.environ.get("ELEARN_XAPI_URL"),
+        "XAPI_KEY": os.environ.get("ELEARN_XAPI_KEY"),
+        "XAPI_SECRET": os.environ.get("ELEARN_XAPI_SECRET"),
     }
     if os.environ.get("ELEARN_SESSION_COOKIE_SECURE"):
         optional["SESSION_COOKIE_SECURE"] = _env_bool("ELEARN_SESSION_COOKIE_SECURE", True)
@@ -118,6 +121,10 @@ class Config:
     BASE_URL = ""
     #: Host names the app answers (comma-separated or a list); others get 400. Default: BASE_URL's host.
     ALLOWED_HOSTS = ""
+    #: The LRS's xAPI endpoint (https://lrs.example.jp/xAPI/); empty: statements are kept, not sent.
+    XAPI_URL = ""
+    XAPI_KEY = ""
+    XAPI_SECRET = ""
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_MAX_LENGTH = 1024
     #: Where mail goes (smtp://, smtps://, file:///path); empty: no mail, links are handed out by hand.

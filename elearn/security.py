@@ -1,8 +1,12 @@
-"""Security headers on every response (HSTS on https ones)."""
+"""Security headers on every response (HSTS on https ones), and the session cookie of LTI launches."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+
+#: Set in the session by an LTI launch (elearn.lti): the origin of the platform whose frame shows us.
+LTI_FRAME_ORIGIN = "lti_frame_origin"
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -18,12 +22,22 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+def _lti_origin() -> str | None:
+    return session.get(LTI_FRAME_ORIGIN) if has_request_context() else None
+
+
 def _set_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    framed_by = _lti_origin()
+    if framed_by:
+        # A session launched from an LTI platform is shown in that platform's iframe, and only there.
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.replace(
+            "frame-ancestors 'none'", f"frame-ancestors {framed_by}"))
+    else:
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:  # behind a proxy: X-Forwarded-Proto, trusted through ELEARN_TRUSTED_PROXIES
         hsts = f"max-age={current_app.config['HSTS_MAX_AGE']}"
@@ -36,5 +50,17 @@ def _set_headers(response):
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions; a session started by an LTI launch gets ``SameSite=None; Secure``
+    so that the browser sends it inside the platform's iframe (third-party context). Others keep Lax."""
+
+    def get_cookie_samesite(self, app):
+        return "None" if _lti_origin() else super().get_cookie_samesite(app)
+
+    def get_cookie_secure(self, app):
+        return True if _lti_origin() else super().get_cookie_secure(app)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     app.after_request(_set_headers)

@@ -116,14 +116,16 @@ def _url_values(w) -> dict:
     return {"cohort_id": w.cohort.id, "user_id": w.learner.id, "day_id": w.cohort.day_ids[0],
             "import_id": w.import_id, "extension": "csv", "thread_id": w.thread_id, "post_id": w.opening_id,
             "sheet_id": w.sheet_id, "attempt_id": 1, "curriculum": "initial", "module_id": "t-alpha",
-            "case_id": "t-case", "token": w.link_token, "code": "ABCD-EFGH-JKMN-PQRS"}
+            "case_id": "t-case", "token": w.link_token, "code": "ABCD-EFGH-JKMN-PQRS", "platform_id": 1,
+            "phase": "pre", "quiz_id": 1, "question_id": "q1"}
 
 
 #: Every query parameter a view reads, each sent with control characters.
 QUERY = {name: dirty(value) for name, value in {
     "q": "利用者", "category": "self-care", "show": "behind", "sort": "progress", "dir": "desc", "page": "2",
     "next": "/courses/", "choice": "a", "problems": "1", "back": "participants", "cohort": "1", "archived": "1",
-    "code": "ABCD-EFGH-JKMN-PQRS", "since": "3", "step": "1"}.items()}
+    "code": "ABCD-EFGH-JKMN-PQRS", "since": "3", "step": "1",
+    "iss": "https://moodle.example.jp", "login_hint": "1", "client_id": "c", "item": "t-alpha"}.items()}
 
 
 def _client_as(app, auth_user):
@@ -267,6 +269,16 @@ def _posts(w) -> list[Post]:
                                                    "confirm": dirty("べつの合言葉 staple correct")},
              {"token": "fresh"}, status=302),
         Post("admin.toggle_active", "admin", url={"user_id": w.spare.id}, status=302),
+        Post("lti.new_platform", "admin", {
+            "name": dirty("○○県 Moodle"), "issuer": dirty("https://moodle.example.jp"), "client_id": dirty("tool-1"),
+            "deployment_ids": dirty("1"), "key_set_url": dirty("https://moodle.example.jp/jwks"),
+            "auth_login_url": dirty("https://moodle.example.jp/auth"),
+            "auth_token_url": dirty("https://moodle.example.jp/token")}, status=302),
+        Post("lti.edit_platform", "admin", {"name": dirty("○○県 Moodle")}, {"platform_id": 1}),  # 200/404 by database
+        Post("lti.delete_platform", "admin", url={"platform_id": 2**31 - 1}, status=404),
+        Post("lti.login", None, {"iss": dirty("https://unknown.example.jp"), "login_hint": dirty("1")}, status=400),
+        Post("lti.launch", None, {"id_token": dirty("a.b.c"), "state": dirty("state-1")}, status=400),
+        Post("lti.pick_items", "learner", {"item": dirty("t-alpha")}, status=404),
         Post("board.lock", "moderator", {"lock-reason": dirty("落ち着くまで")},
              {"thread_id": w.thread_id, "action": "lock"}, status=302),
         Post("auth.forgot_password", None, {"email": dirty(w.learner.email)}),

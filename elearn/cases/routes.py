@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..content.snapshot import cached_item, current_items
+from ..events import emit, sheet_saved, sheet_shared
 from ..extensions import db
 from ..forms import EmptyForm
 from ..learning.pages import register_item_page, render_item_page
@@ -65,7 +66,9 @@ def save(case_id: str):
         return render_case_page(case, sheet_form=form, status=400)
     if form.is_empty() and sheet_for(current_user.id, case.id) is None:
         return _back_to_sheet(case, "空のシートは保存されません。どれか1つの欄に書いてから保存してください。", "error")
-    save_sheet(current_user.id, case, form.values())
+    sheet = save_sheet(current_user.id, case, form.values())
+    db.session.flush()
+    emit(sheet_saved, user_id=current_user.id, item=case, sheet=sheet)
     db.session.commit()
     return _back_to_sheet(case, "事例検討シートを保存しました。")
 
@@ -95,6 +98,7 @@ def share(case_id: str):
     if not sheet.shared and not sheet_share_readers(current_user.id)[0]:
         return _back_to_sheet(case, "共有できる研修担当者がいません（研修に登録されると共有できます）。", "error")
     set_shared(sheet, not sheet.shared)
+    emit(sheet_shared, user_id=current_user.id, item=case, sheet=sheet, shared=sheet.shared, group=False)
     db.session.commit()
     return _back_to_sheet(case, "研修担当者と共有しました。" if sheet.shared else "共有を取り消しました。")
 
@@ -109,6 +113,7 @@ def share_group(case_id: str):
     if not sheet.group_shared and not sheet_share_readers(current_user.id)[1]:
         return _back_to_sheet(case, "共有できるグループがありません（集合研修のグループが決まると共有できます）。", "error")
     set_group_shared(sheet, not sheet.group_shared)
+    emit(sheet_shared, user_id=current_user.id, item=case, sheet=sheet, shared=sheet.group_shared, group=True)
     db.session.commit()
     return _back_to_sheet(case, "グループのメンバーとも共有しました。" if sheet.group_shared
                           else "グループとの共有を取り消しました。")

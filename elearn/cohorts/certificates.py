@@ -10,6 +10,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..events import certificate_issued, emit
 from ..extensions import db
 from ..models import Certificate, Cohort, User, utcnow
 
@@ -51,6 +52,7 @@ def ensure_certificate(cohort: Cohort, holder: User) -> Certificate:
     if certificate is not None:
         certificate.code, certificate.issued_at, certificate.revoked_at = new_code(), utcnow(), None
         certificate.holder_name, certificate.cohort_name = holder.display_name, cohort.name
+        emit(certificate_issued, certificate=certificate, cohort=cohort)
         return certificate
     try:
         with db.session.begin_nested():
@@ -58,7 +60,8 @@ def ensure_certificate(cohort: Cohort, holder: User) -> Certificate:
                                       holder_name=holder.display_name, cohort_name=cohort.name)
             db.session.add(certificate)
     except IntegrityError:
-        certificate = find_certificate(cohort.id, holder.id)
+        return find_certificate(cohort.id, holder.id)
+    emit(certificate_issued, certificate=certificate, cohort=cohort)
     return certificate
 
 

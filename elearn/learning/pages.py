@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from ..content.snapshot import ItemView, cached_fragment
 from ..database import write_transaction
+from ..events import emit, item_opened, scene_chosen
 from ..forms import EmptyForm
 from ..models import ProgressStatus
 from .quiz import QuizError, new_attempt_token, presented_questions, read_attempt_token
@@ -63,7 +64,8 @@ def render_item_page(module: ItemView, template: str, *, quiz_answers=None, quiz
     progress = progress_by_module(current_user.id, [module.id]).get(module.id)
     if progress is None:
         with write_transaction():
-            mark_opened(current_user.id, module.id)
+            if mark_opened(current_user.id, module.id):
+                emit(item_opened, user_id=current_user.id, item=module)
         progress = progress_by_module(current_user.id, [module.id]).get(module.id)
     page = {
         "module": module,
@@ -87,7 +89,11 @@ def render_module_page(module: ItemView, **quiz):
         scenario = module.meta.get("scenario") or {}
         options = {o["id"]: o for o in scenario.get("options", [])}
         # The learner's choice is a GET parameter: nothing is stored, nothing is graded.
-        context.update(scenario=scenario, choice=options.get(request.args.get("choice")))
+        choice = options.get(request.args.get("choice"))
+        context.update(scenario=scenario, choice=choice)
+        if choice is not None:
+            with write_transaction():
+                emit(scene_chosen, user_id=current_user.id, item=module, choice=choice["id"])
     return render_item_page(module, "learning/module.html", **quiz, **context)
 
 

@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from ..cohorts.counts import record_completion
 from ..content.questions import AnswerError, question_type
 from ..database import insert_statement
+from ..events import emit, quiz_attempted
 from ..extensions import db
-from ..models import Progress, Quiz, QuizAttempt, utcnow
+from ..models import Module, Progress, Quiz, QuizAttempt, utcnow
 from .results import record_question_results
 
 TOKEN_SALT = "elearn.quiz-attempt"
@@ -156,8 +157,11 @@ def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded) -> Quiz
         },
     )
     completed_at = db.session.execute(statement.returning(table.c.completed_at)).scalar_one()
-    if graded.passed and completed_at == now:  # this submission completed the module (not an earlier one)
+    completed = graded.passed and completed_at == now  # this submission completed the module (not an earlier one)
+    if completed:
         record_completion(user_id, quiz.module_id, now)
+    emit(quiz_attempted, user_id=user_id, item=db.session.get(Module, quiz.module_id), attempt=attempt,
+         completed=completed)
     return attempt
 
 

@@ -16,12 +16,14 @@ COURSE_CURRICULA = ("initial", "followup", "hints")
 ATTEMPTS_PER_PAGE = 50
 
 
-def mark_opened(user_id: int, module_id: int) -> None:
-    """Record the first opening of a module (学習中); concurrent calls leave exactly one row."""
+def mark_opened(user_id: int, module_id: int) -> bool:
+    """Record the first opening of a module (学習中); concurrent calls leave exactly one row.
+
+    True for the call that wrote the row."""
     statement = insert_statement(Progress.__table__).values(
         user_id=user_id, module_id=module_id, opened_at=utcnow()
-    ).on_conflict_do_nothing(index_elements=["user_id", "module_id"])
-    db.session.execute(statement)
+    ).on_conflict_do_nothing(index_elements=["user_id", "module_id"]).returning(Progress.id)
+    return db.session.execute(statement).scalar() is not None  # (rowcount is -1 here on PostgreSQL)
 
 
 #: Columns needed to list modules (not the stored HTML).

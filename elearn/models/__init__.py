@@ -13,9 +13,11 @@ from .evaluation import (PHASES, AssessmentAttempt, AssessmentForm, CohortEvalua
 from .groups import GroupMember, GroupPlan
 from .mail import CohortReminder, MailPreference, Notification
 from .outbox import OUTBOX_STATUSES, OutboxItem
+from .lti import LtiAccount, LtiContext, LtiDeployment, LtiGradeLink, LtiLaunchState, LtiPlatform
 from .printing import DEFAULT_CERTIFICATE_TITLE, CertificateSettings
 from .search import SEARCH_KINDS, SearchDocument
 from .progress import Progress, ProgressStatus, QuizAttempt
+from .xapi import XapiStatement
 from .user import ROLE_LABELS, Role, SetPasswordLink, User, UserSession
 
 __all__ = [
@@ -30,4 +32,6 @@ __all__ = [
     "CohortReminder", "MailPreference", "Notification", "OUTBOX_STATUSES", "OutboxItem",
     "PHASES", "AssessmentAttempt", "AssessmentForm", "CohortEvaluation", "QuestionChoice", "QuestionResult",
     "Survey", "SurveyAnswer", "SurveyResponded", "SurveyResponse", "random_id",
+    "LtiAccount", "LtiContext", "LtiDeployment", "LtiGradeLink", "LtiLaunchState", "LtiPlatform",
+    "XapiStatement",
 ]
