@@ -268,6 +268,10 @@ def _posts(w) -> list[Post]:
         Post("auth.set_password_from_link", None, {"new_password": dirty("べつの合言葉 staple correct"),
                                                    "confirm": dirty("べつの合言葉 staple correct")},
              {"token": "fresh"}, status=302),
+        Post("privacy.download", "learner", status=200),
+        Post("admin.privacy_export", "admin", {"export-reason": dirty("本人から依頼")}, {"user_id": w.spare.id}),
+        Post("admin.privacy_delete", "admin", {"delete-reason": dirty("依頼"), "delete-confirm_email": dirty("x@example.jp")},
+             {"user_id": w.spare.id}),
         Post("admin.toggle_active", "admin", url={"user_id": w.spare.id}, status=302),
         Post("lti.new_platform", "admin", {
             "name": dirty("○○県 Moodle"), "issuer": dirty("https://moodle.example.jp"), "client_id": dirty("tool-1"),

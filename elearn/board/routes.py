@@ -158,7 +158,7 @@ def delete(post_id: int):
 
 @bp.get(f"/posts/<{ID}:post_id>")
 @login_required
-def post_link(post_id: int):
+def show_post(post_id: int):
     """A post's own address (search results link here): its thread's page, scrolled to it."""
     post = _readable_post(post_id)
     if post.deleted_at is not None or (post.hidden_at is not None and not can_moderate(current_user)):

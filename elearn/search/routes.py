@@ -22,7 +22,7 @@ def hit_url(hit: Hit) -> str:
     """Where a result leads: the item's page at the heading, the board post (on its page) or thread."""
     if hit.kind == "board":
         if hit.post_id is not None:
-            return url_for("board.post_link", post_id=hit.post_id)
+            return url_for("board.show_post", post_id=hit.post_id)
         return url_for("board.thread", thread_id=hit.thread_id)
     url = item_url(SimpleNamespace(slug=hit.slug, curriculum=hit.curriculum))
     return f"{url}#{hit.anchor}" if hit.anchor else url
