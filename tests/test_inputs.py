@@ -296,6 +296,11 @@ def _posts(w) -> list[Post]:
         Post("board.open_notification", "learner", url={"notification_id": 1}),
         Post("board.read_all", "learner", status=302),
         Post("auth.landing", "organiser", {"landing": dirty("dashboard"), "next": dirty("/organiser/")}, status=302),
+        Post("evaluation.take_test", "learner", {"q1": dirty("a")}, {"cohort_id": cohort, "phase": dirty("pre")}),
+        Post("evaluation.take_survey", "learner", {"understood": dirty("5"), "comments": dirty("よかった")},
+             {"cohort_id": cohort}),
+        Post("evaluation.settings", "organiser", {"pre": dirty("1"), "post": dirty("1"), "survey": dirty("1")},
+             {"cohort_id": cohort}),
         Post("auth.logout", "learner", status=302),
     ]
 
