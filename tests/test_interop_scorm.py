@@ -131,7 +131,7 @@ def test_page_holds_the_module_as_the_one_renderer_makes_it():
     intact, with the sources and every question."""
     item = CATALOG.items["initial-02"]
     page = unpack(build_package(CATALOG, "initial", module="initial-02").data)["initial-02/index.html"].decode()
-    html = render_markdown(item.body, lambda slug: "#elearn-item:" + slug)
+    html = render_markdown(item.body, lambda slug: "#elearn-item:" + slug, anchors=True)
     html = re.sub(r'<a href="#elearn-item:[a-z0-9-]+">(.*?)</a>', r'<span class="module-ref">\1</span>', html)
     assert html in page
     assert 'href="initial-01"' not in page and '<span class="module-ref">ひきこもりとは：歴史・定義・考え方</span>' in page

@@ -2,6 +2,8 @@
 XLSX, printable A4), the report across cohorts, and question analysis."""
 from __future__ import annotations
 
+import re
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -157,6 +159,9 @@ def _scope() -> tuple[list[int] | None, Cohort | None]:
     return list(db.session.scalars(visible_cohorts().with_only_columns(Cohort.id))), None
 
 
+QUESTION_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
 @bp.get("/questions")
 @organiser_required
 def questions():
@@ -179,8 +184,10 @@ def questions():
 @organiser_required
 def question(quiz_id: int, question_id: str):
     """One question: its text, options (the correct one marked) and every figure."""
+    if not QUESTION_ID.fullmatch(question_id):  # question ids are short slugs; anything else names none
+        abort(404)
     cohort_ids, cohort = _scope()
-    found = question_analysis(cohort_ids=cohort_ids, quiz_id=quiz_id, question_id=question_id[:100])
+    found = question_analysis(cohort_ids=cohort_ids, quiz_id=quiz_id, question_id=question_id)
     if not found:
         abort(404)
     return render_template("evaluation/question.html", s=found[0], cohort=cohort, min_attempts=MIN_ATTEMPTS)
