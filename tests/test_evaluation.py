@@ -338,7 +338,7 @@ def test_report_access_and_pages(app, client, auth, people, evaluation_content, 
 def test_question_page_settings_and_reminder_recipients(app, client, auth, people, evaluation_content, make_cohort):
     """A question's page shows its options with counts; a form cannot change once taken; the reminder names
     exactly those who have not answered."""
-    from elearn.evaluation.reminders import queue_survey_reminder
+    from elearn.evaluation.reminders import survey_reminder_recipients
 
     organiser, learners = people["organiser"], people["learners"][:3]
     cohort = make_cohort([organiser], learners, days=[today()])
@@ -353,7 +353,7 @@ def test_question_page_settings_and_reminder_recipients(app, client, auth, peopl
     assert page.status_code == 200 and "正しいものはどれ？" in page.text and "誤りの選択肢" in page.text
     assert client.get(f"/evaluation/questions/{quiz_id}/nope").status_code == 404
     with app.app_context():
-        assert {u.id for u in queue_survey_reminder(db.session.get(Cohort, cohort.id))} == {learners[0].id, learners[2].id}
+        assert {u.id for u in survey_reminder_recipients(db.session.get(Cohort, cohort.id))} == {learners[0].id, learners[2].id}
         form_id = db.session.scalar(text("SELECT id FROM assessment_forms"))
         survey_id = db.session.scalar(text("SELECT id FROM surveys"))
         db.session.add(AssessmentAttempt(cohort_id=cohort.id, user_id=learners[0].id, phase="pre", form_id=form_id,

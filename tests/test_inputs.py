@@ -301,6 +301,7 @@ def _posts(w) -> list[Post]:
              {"cohort_id": cohort}),
         Post("evaluation.settings", "organiser", {"pre": dirty("1"), "post": dirty("1"), "survey": dirty("1")},
              {"cohort_id": cohort}),
+        Post("evaluation.remind_survey", "organiser", url={"cohort_id": cohort}, status=302),
         Post("auth.logout", "learner", status=302),
     ]
 

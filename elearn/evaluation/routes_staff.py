@@ -8,8 +8,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..dates import today
 from ..extensions import db
 from ..forms import EmptyForm
+from ..mail import mail_configured
 from ..models import (COHORT_CURRICULA, AssessmentAttempt, AssessmentForm, Cohort, CohortEvaluation, Survey,
                       cohort_organisers, utcnow)
 from ..permissions import cohort_organiser_required, is_admin, organiser_required
@@ -17,7 +19,8 @@ from . import bp
 from .analysis import FLAG_LABELS, MIN_ATTEMPTS, question_analysis
 from .charts import hbars, histogram
 from .exports import report_workbook
-from .reminders import survey_reminder_recipients
+from .reminders import (not_answered_count, queue_survey_reminder, reminder_days, reminder_targets, render_survey_reminder,
+                        survey_open)
 from .report import K_FLOOR, CohortReport, cohort_report
 from .rules import cohort_setup, post_opens_on
 
@@ -61,8 +64,37 @@ def _context(cohort: Cohort) -> dict:
 @cohort_organiser_required
 def report(cohort: Cohort):
     """The committee's report for one cohort (charts drawn on the server, tables as text alternatives)."""
-    return render_template("evaluation/report.html", **_context(cohort),
-                           reminders=len(survey_reminder_recipients(cohort)), form=EmptyForm())
+    return render_template("evaluation/report.html", **_context(cohort), **_reminder_context(cohort), form=EmptyForm())
+
+
+def _reminder_context(cohort: Cohort) -> dict:
+    """「未回答の人にリマインド」: counts only (never who), and the mail, which is the same for everyone."""
+    on, mail_on = today(), mail_configured()
+    is_open = survey_open(cohort, on)
+    subject, text = render_survey_reminder(cohort) if is_open and mail_on else ("", "")
+    return {"reminders": not_answered_count(cohort), "survey_open": is_open, "mail_on": mail_on,
+            "remind_count": len(reminder_targets(cohort, on)) if is_open else 0,
+            "remind_subject": subject, "remind_text": text, "survey_reminder_days": reminder_days()}
+
+
+@bp.post("/cohorts/<int:cohort_id>/report/remind")
+@cohort_organiser_required
+def remind_survey(cohort: Cohort):
+    """Queue the survey reminder for everyone who has not answered and not had it today."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    back = redirect(url_for("evaluation.report", cohort_id=cohort.id) + "#remind-heading")
+    if not mail_configured():
+        flash("メールの送信が設定されていないため、リマインドは送れません（ELEARN_MAIL_URL）。", "error")
+        return back
+    if not survey_open(cohort, today()):
+        flash("受講後アンケートの回答期間ではないため、リマインドは送れません。", "error")
+        return back
+    count = queue_survey_reminder(cohort)
+    db.session.commit()
+    flash(f"アンケート未回答の {count}人へのリマインドを送信待ちにしました。" if count
+          else "リマインドを送る相手はいません。", "success" if count else "info")
+    return back
 
 
 @bp.get("/cohorts/<int:cohort_id>/report/print")

@@ -13,6 +13,9 @@ from ..queries import Page, paginate
 from .queue import KIND_LABELS
 
 STATUS_LABELS = {"queued": "送信待ち", "sending": "送信待ち", "sent": "送信済み", "failed": "失敗"}
+#: Kinds whose recipients would tell something: the survey reminder goes only to those who have not
+#: answered the anonymous survey, so its rows are never listed (only counted in the status figures).
+UNLISTED_KINDS = ("reminder_survey",)
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def latest_deliveries(kind: str, cohort_id: int, user_ids: list[int]) -> dict[in
 
 def log_page(page: int, cohort_id: int | None = None, status: str | None = None, per_page: int = 50) -> Page:
     """Mails newest first, optionally of one cohort and one status."""
-    statement = select(OutboxItem).where(OutboxItem.channel == "mail")
+    statement = select(OutboxItem).where(OutboxItem.channel == "mail", OutboxItem.kind.not_in(UNLISTED_KINDS))
     if cohort_id is not None:  # the cohort's mails to people still enrolled in it
         statement = statement.where(OutboxItem.cohort_id == cohort_id, OutboxItem.user_id.in_(
             select(Enrolment.user_id).where(Enrolment.cohort_id == cohort_id)))
@@ -66,4 +69,4 @@ def status_counts(cohort_id: int | None = None) -> dict[str, int]:
     return counts
 
 
-__all__ = ["Delivery", "KIND_LABELS", "STATUS_LABELS", "latest_deliveries", "log_page", "status_counts"]
+__all__ = ["Delivery", "KIND_LABELS", "STATUS_LABELS", "UNLISTED_KINDS", "latest_deliveries", "log_page", "status_counts"]

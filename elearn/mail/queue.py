@@ -15,9 +15,10 @@ KIND_LABELS = {
     "reminder_close": "リマインド（受講期間の終了前）",
     "reminder_day": "リマインド（集合研修の前日）",
     "board_digest": "ひろばのお知らせ",
+    "reminder_survey": "リマインド（受講後アンケート）",
 }
 #: Mails a person may stop (settings, one-click unsubscribe); invitations and resets never stop.
-OPTIONAL_KINDS = frozenset({"reminder_behind", "reminder_close", "reminder_day", "board_digest"})
+OPTIONAL_KINDS = frozenset({"reminder_behind", "reminder_close", "reminder_day", "board_digest", "reminder_survey"})
 
 
 def render_mail(kind: str, **context) -> tuple[str, str]:

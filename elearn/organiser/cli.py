@@ -11,7 +11,7 @@ from .reminders import run_reminders
 
 reminders_cli = AppGroup("reminders", help="リマインドメール")
 
-KIND_NAMES = {"reminder_close": "受講期間の終了前", "reminder_day": "集合研修の前日"}
+KIND_NAMES = {"reminder_close": "受講期間の終了前", "reminder_day": "集合研修の前日", "reminder_survey": "受講後アンケート"}
 
 
 @reminders_cli.command("run")
@@ -31,9 +31,10 @@ def run(on) -> None:
         raise click.ClickException("ELEARN_BASE_URL が設定されていません（メールのリンクに使います）。") from None
     from ..board.notifications import queue_digests
     from ..dates import today
+    from ..evaluation.reminders import run_survey_reminders
 
     day = on.date() if on else today()
-    queued = run_reminders(day)
+    queued = run_reminders(day) + run_survey_reminders(day)
     digests = queue_digests(day)
     db.session.commit()
     for cohort, kind, count in queued:
