@@ -13,15 +13,17 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import func, or_, select, text
 
 from ..config import PLACEHOLDER_SECRETS
+from ..dates import jdatetime
 from ..extensions import db, limiter
-from ..models import AuditEntry, Module, utcnow
+from ..models import AuditEntry, Module, OutboxItem, utcnow
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
-EXIT_CODES = {OK: 0, WARN: 1, FAIL: 2}
-LABELS = {OK: "OK", WARN: "注意", FAIL: "要対応"}
+INFO = "INFO"  # something off by choice (mail, an LRS): said, never a warning
+EXIT_CODES = {OK: 0, INFO: 0, WARN: 1, FAIL: 2}
+LABELS = {OK: "OK", INFO: "情報", WARN: "注意", FAIL: "要対応"}
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,42 @@ def _retention():
     if last is None or utcnow() - last > timedelta(days=2):
         return WARN, "保存期間の適用（`elearn retention run`）が2日以上実行されていません。毎日のタイマーを確認してください。"
     return OK, "保存期間の適用は毎日実行されています。"
+
+
+#: How long a due outbox item may wait before the doctor says its sender is not running.
+STALE_MINUTES = 10
+
+
+def _outbox(channel: str, setting: str, what: str, command: str):
+    """Whether the sender of ``channel`` keeps up: items due for more than STALE_MINUTES mean it is not running."""
+    if not current_app.config.get(setting):
+        return INFO, f"ELEARN_{setting} が未設定のため、{what}の送信はオフです（必要なら設定し、`{command}` を動かしてください）。"
+    now = utcnow()
+    stale = now - timedelta(minutes=STALE_MINUTES)
+    try:
+        waiting = db.session.scalar(select(func.count()).select_from(OutboxItem).where(
+            OutboxItem.channel == channel,
+            or_((OutboxItem.status == "queued") & (OutboxItem.next_attempt_at < stale),
+                (OutboxItem.status == "sending") & (OutboxItem.claimed_until < stale)))) or 0
+        last = db.session.scalar(select(func.max(OutboxItem.sent_at)).where(OutboxItem.channel == channel))
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        return FAIL, f"{what}の送信待ちを確認できませんでした（データベースを確認してください）。"
+    last_text = f"最後の送信は {jdatetime(last)}（日本時間）" if last else "まだ1件も送信していません"
+    if waiting:
+        return WARN, (f"{what} {waiting} 件が {STALE_MINUTES} 分以上送信されずに待っています。`{command}` が動いているか"
+                      f"確認してください（{last_text}）。")
+    return OK, f"{what}の送信は滞っていません（{last_text}）。"
+
+
+@register_check("mail_sender")
+def _mail_sender():
+    return _outbox("mail", "MAIL_URL", "メール", "elearn mail send --loop")
+
+
+@register_check("xapi_sender")
+def _xapi_sender():
+    return _outbox("xapi", "XAPI_URL", "xAPI ステートメント", "elearn xapi send --loop")
 
 
 def run_checks() -> list[Result]:

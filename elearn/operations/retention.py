@@ -16,7 +16,8 @@ from sqlalchemy import delete, func, or_, select
 
 from .. import audit
 from ..extensions import db
-from ..models import AuditEntry, BoardAuthorReveal, RosterImport, SetPasswordLink, User, UserSession, utcnow
+from ..models import (AuditEntry, BoardAuthorReveal, LtiLaunchState, Notification, OutboxItem, RosterImport,
+                      SetPasswordLink, User, UserSession, XapiStatement, utcnow)
 from ..privacy.deletion import DeletionRefused, delete_account
 
 
@@ -38,6 +39,11 @@ DEFAULT_DAYS = {
     "author_reveals": 1095,
     "inactive_accounts": 730,
     "audit_log": 1825,
+    "mail_log": 180,
+    "outbox_other": 90,
+    "read_notifications": 90,
+    "lti_launch_states": 1,
+    "xapi_statements": 365,
 }
 
 
@@ -97,6 +103,39 @@ def _inactive(cutoff: datetime) -> int:
 @register_rule("audit_log", "監査ログ（アプリが消せる唯一の経路）", 1825)
 def _audit(cutoff: datetime) -> int:
     return _rowcount(delete(AuditEntry).where(AuditEntry.created_at < cutoff))
+
+
+def _finished_outbox(cutoff: datetime):
+    """Sent or failed outbox rows whose last event (sent, last attempt, queued) is older than ``cutoff``."""
+    last = func.coalesce(OutboxItem.sent_at, OutboxItem.last_attempt_at, OutboxItem.created_at)
+    return OutboxItem.status.in_(("sent", "failed")) & (last < cutoff)
+
+
+@register_rule("mail_log", "送信済み・送信できなかったメールの記録（宛先・件名・サーバーの応答）", 180)
+def _mail_log(cutoff: datetime) -> int:
+    return _rowcount(delete(OutboxItem).where(OutboxItem.channel == "mail", _finished_outbox(cutoff)))
+
+
+@register_rule("outbox_other", "送信済み・送信できなかったメール以外の送信記録（LTI の得点、xAPI）", 90)
+def _outbox_other(cutoff: datetime) -> int:
+    return _rowcount(delete(OutboxItem).where(OutboxItem.channel != "mail", _finished_outbox(cutoff)))
+
+
+@register_rule("read_notifications", "既読のひろばのお知らせ", 90)
+def _notifications(cutoff: datetime) -> int:
+    return _rowcount(delete(Notification).where(Notification.read_at < cutoff))
+
+
+@register_rule("lti_launch_states", "期限切れの LTI 起動の状態・nonce", 1)
+def _launch_states(cutoff: datetime) -> int:
+    return _rowcount(delete(LtiLaunchState).where(LtiLaunchState.expires_at < cutoff))
+
+
+@register_rule("xapi_statements", "xAPI ステートメント（LRS へ送信待ちのものは残します）", 365)
+def _statements(cutoff: datetime) -> int:
+    waiting = select(OutboxItem.id).where(OutboxItem.channel == "xapi", OutboxItem.status.in_(("queued", "sending")),
+                                          OutboxItem.dedupe_key == "xapi:" + XapiStatement.id)
+    return _rowcount(delete(XapiStatement).where(XapiStatement.created_at < cutoff, ~waiting.exists()))
 
 
 def periods() -> dict[str, int]:

@@ -186,3 +186,6 @@ def export_zip(user: User, *, by_self: bool) -> bytes:
                       "ダウンロードした場合にだけ含まれます。"]
         archive.writestr("README.txt", "\n".join(lines) + "\n")
     return buffer.getvalue()
+
+
+from . import connected  # noqa: E402,F401  (the mail, evaluation, LTI and xAPI sections)
