@@ -8,6 +8,7 @@ import subprocess
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from elearn import create_app
@@ -170,7 +171,8 @@ def test_password_slips_issue_links_with_qr_codes(page, printing, tmp_path):
     """The POST issues a fresh link per participant without a password: 23 slips, 6 to a page, a QR code each."""
     page.goto(f"/organiser/cohorts/{printing['cohort']}/print")
     page.get_by_role("button", name="リンクを発行して案内を印刷する").click()
-    assert page.locator(".slip").count() == PEOPLE and page.locator("svg.slip__qr").count() == PEOPLE
+    expect(page.locator(".slip")).to_have_count(PEOPLE, timeout=30_000)  # the POST issues 23 links: wait for its page
+    assert page.locator("svg.slip__qr").count() == PEOPLE
     link = page.locator(".slip__link").first.inner_text()
     assert "/auth/set-password/" in link
     info, text = _pdf(page, tmp_path, "slips")
