@@ -22,36 +22,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, event, insert, select, text  # noqa: E402
+from sqlalchemy import event, insert, select, text  # noqa: E402
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/elearn_bench_effect"
+from bench._databases import chunks, fresh, url  # noqa: E402
+
 BATCH = 10_000
-
-
-def fresh(kind: str) -> str:
-    if kind == "sqlite":
-        path = ROOT / "instance" / "bench" / "effect.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS elearn_bench_effect WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE elearn_bench_effect"))
-    engine.dispose()
-    return PG_URL
-
-
-def chunks(rows):
-    for start in range(0, len(rows), BATCH):
-        yield rows[start:start + BATCH]
 
 
 def bulk(model, rows):
     from elearn.extensions import db
-    for part in chunks(rows):
+    for part in chunks(rows, BATCH):
         db.session.execute(insert(model), part)
 
 
@@ -189,8 +169,7 @@ def measure(label: str, work, rows: list, kind: str, note: str = "") -> None:
 
 
 def bench(kind: str, participants: int, attempts: int, rows: list, reuse: bool = False) -> None:
-    os.environ["ELEARN_DATABASE_URL"] = (PG_URL if kind == "postgresql" else
-                                         f"sqlite:///{ROOT / 'instance' / 'bench' / 'effect.sqlite3'}") if reuse else fresh(kind)
+    os.environ["ELEARN_DATABASE_URL"] = url(kind, "effect") if reuse else fresh(kind, "effect")
     from flask_migrate import upgrade
 
     from elearn import create_app

@@ -24,33 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/elearn_bench_mail"
-
-
-def _fresh(kind: str) -> str:
-    if kind == "sqlite":
-        path = ROOT / "instance" / "bench" / "mail.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS elearn_bench_mail WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE elearn_bench_mail"))
-    engine.dispose()
-    return PG_URL
-
-
-def _postgres_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
+from bench._databases import fresh, postgres_reachable  # noqa: E402
 
 
 def _cohort(size: int, name: str):
@@ -126,7 +100,7 @@ def bench_mail(kind: str, participants: int = 10_000, mails: int = 2_000) -> Non
     """Add the mail rows for database ``kind`` to the table."""
     from bench.run import add
 
-    url = _fresh(kind)
+    url = fresh(kind, "mail")
     env = {**os.environ, "ELEARN_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "ELEARN_CONTENT_DIR": str(ROOT)}
     elearn = [sys.executable, "-m", "elearn.cli"]
     subprocess.run(elearn + ["db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
@@ -179,7 +153,7 @@ def bench_mail(kind: str, participants: int = 10_000, mails: int = 2_000) -> Non
 def bench_mail_all(databases: list[str], participants: int = 10_000, mails: int = 2_000) -> None:
     """The mail rows for each database that answers."""
     for kind in databases:
-        if kind == "postgresql" and not _postgres_reachable():
+        if kind == "postgresql" and not postgres_reachable():
             continue
         bench_mail(kind, participants, mails)
 

@@ -72,12 +72,10 @@ def measure(base: str, path: str, cookie: str, size: int, seconds: int) -> tuple
 
 
 def bench_pages(db: str, args) -> list[dict]:
-    workdir = ROOT / "instance" / "bench"
-    workdir.mkdir(parents=True, exist_ok=True)
     if args.reuse:  # the database of an earlier run of this script
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}" if db == "sqlite" else runner.PG_BENCH_URL
+        url = runner.database_url(db)
     else:
-        url = runner.fresh_database(db, workdir)
+        url = runner.fresh_database(db)
     env = {**os.environ, "ELEARN_DATABASE_URL": url, "ELEARN_SECRET_KEY": secrets.token_hex(32),
            "ELEARN_SESSION_COOKIE_SECURE": "0", "ELEARN_CONTENT_DIR": str(ROOT), "PYTHONPATH": str(ROOT)}
     env.pop("FLASK_DEBUG", None)

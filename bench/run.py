@@ -31,14 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.guard import bench_guard  # noqa: E402
+from bench._databases import fresh, postgres_reachable, url  # noqa: E402
 from bench.load import load  # noqa: E402
 
 if __name__ == "__main__":  # one module, whether run as a script or imported by bench/extra.py
     sys.modules.setdefault("bench.run", sys.modules["__main__"])
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = os.environ.get("ELEARN_BENCH_PG_DATABASE", "elearn_bench")  # another name when benches run side by side
-PG_BENCH_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
 WORKERS = 4
 ROWS: list[dict] = []
 
@@ -53,28 +52,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fresh_database(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        path = workdir / "bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {PG_BENCH_DB}"))
-    engine.dispose()
-    return PG_BENCH_URL
+def fresh_database(kind: str) -> str:
+    return fresh(kind, "bench", PG_BENCH_DB)
 
 
-def postgres_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
+def database_url(kind: str) -> str:
+    return url(kind, "bench", PG_BENCH_DB)
 
 
 class Server:
@@ -259,8 +242,8 @@ with app.app_context():
     subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True)
 
 
-def run(db: str, args, workdir: Path) -> None:
-    url = fresh_database(db, workdir)
+def run(db: str, args) -> None:
+    url = fresh_database(db)
     env = {**os.environ, "ELEARN_DATABASE_URL": url, "ELEARN_SECRET_KEY": secrets.token_hex(32),
            "ELEARN_SESSION_COOKIE_SECURE": "0", "ELEARN_CONTENT_DIR": str(ROOT), "PYTHONPATH": str(ROOT)}
     env.pop("FLASK_DEBUG", None)
@@ -294,8 +277,6 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--learners", type=int, default=10_000)
     args = parser.parse_args()
-    workdir = ROOT / "instance" / "bench"
-    workdir.mkdir(parents=True, exist_ok=True)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     bench_guard()
     from bench.mail import bench_mail_all
@@ -305,7 +286,7 @@ def main() -> int:
         if db == "postgresql" and not postgres_reachable():
             log("PostgreSQL is not reachable on 127.0.0.1:5432: skipped")
             continue
-        run(db, args, workdir)
+        run(db, args)
     print_table()
     return 0
 

@@ -27,8 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/elearn_bench_search"
+from bench._databases import fresh  # noqa: E402
+from bench._databases import url as database_url  # noqa: E402
+
 CONNECTIONS = 8
 #: (case, query): 2, 3 and 6 characters; one and two words; a rare phrase; the whole board by kind.
 CASES = [
@@ -52,23 +53,8 @@ def make_app(url: str):
     from elearn import create_app
 
     return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "CONTENT_DIR": str(ROOT),
-                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 2}})
-
-
-def fresh_database(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        path = workdir / "search.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS elearn_bench_search WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE elearn_bench_search"))
-    engine.dispose()
-    return PG_URL
+                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 2},
+                       "CONTENT_CACHE_SECONDS": 30})  # as served: content (and its search rows) from memory
 
 
 def sentences_of_content(app) -> list[str]:
@@ -201,11 +187,11 @@ def run_case(url: str, dbname: str, case: str, query: str, kind: str | None, sec
     log(f"{dbname} {case}: p50 {p50:.1f} ms p99 {p99:.1f} ms ({len(times)} searches)")
 
 
-def existing(dbname: str, workdir: Path, posts: int) -> str | None:
+def existing(dbname: str, posts: int) -> str | None:
     """The database of an earlier run when it holds ``posts`` posts (``--reuse``)."""
     from sqlalchemy import create_engine, text
 
-    url = f"sqlite:///{workdir / 'search.sqlite3'}" if dbname == "sqlite" else PG_URL
+    url = database_url(dbname, "search")
     try:
         engine = create_engine(url)
         with engine.connect() as connection:
@@ -216,16 +202,16 @@ def existing(dbname: str, workdir: Path, posts: int) -> str | None:
     return url if found == posts else None
 
 
-def run(dbname: str, args, workdir: Path) -> None:
+def run(dbname: str, args) -> None:
     from flask_migrate import upgrade
 
-    url = existing(dbname, workdir, args.posts) if args.reuse else None
+    url = existing(dbname, args.posts) if args.reuse else None
     if url is not None:
         log(f"{dbname}: reusing the database of an earlier run")
         for case, query, kind in CASES:
             run_case(url, dbname, case, query, kind, args.seconds)
         return
-    url = fresh_database(dbname, workdir)
+    url = fresh(dbname, "search")
     app = make_app(url)
     with app.app_context():
         upgrade()
@@ -261,10 +247,8 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="keep an earlier run's database with as many posts")
     args = parser.parse_args()
     os.environ.pop("ELEARN_DATABASE_URL", None)
-    workdir = ROOT / "instance" / "bench"
-    workdir.mkdir(parents=True, exist_ok=True)
     for dbname in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
-        run(dbname, args, workdir)
+        run(dbname, args)
     print_table()
     return 0
 

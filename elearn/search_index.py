@@ -12,7 +12,8 @@ and every word must occur (「〜を含む」, a substring match: Japanese has n
 - PostgreSQL: a pg_trgm GIN index on ``folded``; every word is a ``LIKE '%word%'``, which the index
   serves for words of three or more characters. Without pg_trgm the same ``LIKE`` scans the table.
 
-Content (a few thousand rows) is matched with ``LIKE`` over its own rows. Board results are counted
+Content (a few hundred rows) is matched in memory, from a per-process copy of its rows reloaded with
+the content snapshot (:func:`content_index`). Board results are counted
 up to :data:`BOARD_COUNT_CAP` and read newest first with a ``LIMIT``, so a common word stops the
 scan once a page is full. A search costs at most four statements
 whatever the data. The content index is rebuilt by ``elearn content import``
@@ -22,17 +23,20 @@ deletion, hide and restore (:func:`index_post`, :func:`index_thread`).
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 import re
 import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
 
+from flask import has_app_context
 from markupsafe import Markup, escape
 from sqlalchemy import and_, bindparam, column, delete, func, insert, literal_column, select, table, text, update
 
 from .kana import fold
 from .models import CURRICULA, SEARCH_KINDS, SearchDocument
+from .per_process import content_cached
 from .queries import search_text
 
 log = logging.getLogger(__name__)
@@ -42,7 +46,9 @@ FTS = table("search_fts", column("rowid"))
 CONTENT_KINDS = ("module", "scene", "case", "quiz")
 TRIGRAM = 3
 MAX_WORDS = 5
-BOARD_COUNT_CAP = 1000
+#: Board results are counted (and paged) up to this many, newest first: ten pages of 20. Counting
+#: further costs a read of every match of a common word, ~1 µs a row on PostgreSQL.
+BOARD_COUNT_CAP = 200
 SQLITE_TRIGRAM_VERSION = (3, 34, 0)
 TRGM_INDEX = "ix_search_documents_folded_trgm"
 _CURRICULUM_ORDER = {name: index for index, name in enumerate(CURRICULA)}
@@ -446,38 +452,45 @@ def search(executor, query: str | None, *, kinds: list[str] | None = None, curri
     return results
 
 
+def content_index(executor) -> dict[str, list]:
+    """The content's index rows by kind in page order, ``(folded, curriculum, row)``, copied once per process and reloaded with
+    the content snapshot (:func:`elearn.per_process.content_cached`): the content changes only on
+    import, and its few hundred rows are matched faster in memory (``in``, the same literal
+    substring test as ``LIKE`` on the folded text) than by a statement."""
+    def load():
+        by_kind: dict[str, list] = {kind: [] for kind in CONTENT_KINDS}
+        for row in executor.execute(select(*_COLUMNS, T.c.folded).where(T.c.kind.in_(CONTENT_KINDS))
+                                    .order_by(T.c.kind, T.c.sort_key, T.c.id)):
+            by_kind[row.kind].append((row.folded, row.curriculum, row))
+        return by_kind
+    return content_cached("search_content_rows", load) if has_app_context() else load()
+
+
 def _content_groups(executor, words, kinds, curriculum, limit, page, results) -> list[Group]:
-    """Content is small (a few thousand rows): ``LIKE`` over the content rows only, found through
-    the (kind, sort_key) index, so board rows matching the same words are never visited."""
-    where = [T.c.kind.in_(kinds), *(T.c.folded.like(_like(word), escape="\\") for word in words)]
-    if curriculum:
-        where.append(T.c.curriculum == curriculum)
-    ranked = select(*_COLUMNS, func.row_number().over(partition_by=T.c.kind, order_by=(T.c.sort_key, T.c.id))
-                    .label("n"), func.count().over(partition_by=T.c.kind).label("total")).where(*where).subquery()
-
-    def fetch(page: int):
-        first = (page - 1) * limit
-        return list(executor.execute(select(ranked).where(ranked.c.n > first, ranked.c.n <= first + limit)
-                                     .order_by(ranked.c.kind, ranked.c.n)))
-    rows = fetch(page)
-    if not rows and page > 1:  # past the last page: show the last one (one more statement)
-        total = executor.execute(select(func.count()).select_from(T).where(*where)).scalar() or 0
-        page = max(1, -(-total // limit))
-        rows = fetch(page)
-    groups: dict[str, Group] = {}
-    for row in rows:
-        group = groups.setdefault(row.kind, Group(row.kind, [], row.total))
-        group.hits.append(_hit(row, words))
-    if len(kinds) == 1:
-        total = rows[0].total if rows else 0
-        results.page, results.pages = page, max(1, -(-total // limit))
-    return list(groups.values())
+    """Each kind's matching rows in page order: its total and the requested page (with one kind,
+    a page past the last shows the last)."""
+    index = content_index(executor)
+    groups = []
+    for kind in kinds:
+        found = index[kind] if curriculum is None else [entry for entry in index[kind] if entry[1] == curriculum]
+        for word in words:
+            found = [entry for entry in found if word in entry[0]]
+        if not found:
+            continue
+        pages = max(1, -(-len(found) // limit))
+        shown = min(page, pages)
+        first = (shown - 1) * limit
+        groups.append(Group(kind, [_hit(row, words) for _f, _c, row in found[first:first + limit]], len(found)))
+        if len(kinds) == 1:
+            results.page, results.pages = shown, pages
+    return groups
 
 
-def _board_select(executor, words, *columns):
-    """Shown board rows with every word, newest first (by row id: a post's row is rewritten when it
-    is edited). On SQLite the FTS table drives the query in rowid order, so a ``LIMIT`` stops it early
-    however common the words are; elsewhere the primary key read backwards (or the GIN index) does."""
+def _board_select(executor, words, *columns, ordered: bool = True):
+    """Shown board rows with every word, newest first. On SQLite the FTS table drives the query in
+    rowid order (newest first: a post's row is rewritten when it is edited), so a ``LIMIT`` stops
+    it early however common the words are; elsewhere the (kind, sort_key) index does, or, unordered
+    (to count), whichever scan PostgreSQL finds cheaper (the GIN index for rarer words)."""
     visible = (T.c.kind == "board", T.c.hidden.is_(False), T.c.thread_hidden.is_(False))
     long_words = [w for w in words if len(w) >= TRIGRAM]
     if long_words and _uses_fts(executor):
@@ -488,19 +501,33 @@ def _board_select(executor, words, *columns):
                        *visible, *short)
                 .order_by(FTS.c.rowid.desc()))
     likes = [T.c.folded.like(_like(w), escape="\\") for w in words]
-    return select(*columns).where(*visible, *likes).order_by(T.c.sort_key, T.c.id)  # (kind, sort_key) index
+    statement = select(*columns).where(*visible, *likes)
+    return statement.order_by(T.c.sort_key, T.c.id) if ordered else statement
 
 
 def _board_group(executor, words, limit, page, results) -> Group:
-    counted = _board_select(executor, words, T.c.id).limit(BOARD_COUNT_CAP + 1).subquery()
-    total = executor.execute(select(func.count()).select_from(counted)).scalar() or 0
-    capped = total > BOARD_COUNT_CAP
-    total = min(total, BOARD_COUNT_CAP)
-    pages = max(1, -(-total // limit))
-    page = min(page, pages)
-    rows = list(executor.execute(_board_select(executor, words, *_COLUMNS).limit(limit).offset((page - 1) * limit)))
-    results.page, results.pages = page, pages
-    return Group("board", [_hit(row, words) for row in rows], total, capped)
+    """One page of board results and how many there are (up to :data:`BOARD_COUNT_CAP` + 1) in one
+    statement: the count is an uncorrelated subquery, planned and run once on its own (a page past
+    the last costs one more statement, to count, and shows the last page)."""
+    counted = _board_select(executor, words, T.c.id, ordered=False).limit(BOARD_COUNT_CAP + 1).subquery()
+    count = select(func.count()).select_from(counted).scalar_subquery()
+    page = min(page, -(-BOARD_COUNT_CAP // limit))  # no page lies further
+
+    def fetch(page: int):
+        first = (page - 1) * limit
+        return list(executor.execute(_board_select(executor, words, *_COLUMNS, count.label("found"))
+                                     .limit(min(limit, BOARD_COUNT_CAP - first)).offset(first)))
+    rows = fetch(page)
+    if rows:
+        found = rows[0].found
+    else:
+        found = executor.execute(select(count)).scalar() if page > 1 else 0
+        if found:
+            page = -(-min(found, BOARD_COUNT_CAP) // limit)
+            rows = fetch(page)
+    total = min(found, BOARD_COUNT_CAP)
+    results.page, results.pages = page, max(1, -(-total // limit))
+    return Group("board", [_hit(row, words) for row in rows], total, found > BOARD_COUNT_CAP)
 
 
 def _hit(row, words: list[str]) -> Hit:
@@ -518,8 +545,62 @@ def _fold_piece(piece: str) -> str:
     return index_fold(piece)
 
 
-def _folded_map(text: str) -> tuple[str, list[int], list[int]]:
-    """``text`` folded cluster by cluster, with each folded character's original start and end."""
+_BLANK = re.compile(r"\s")
+_EXTENDING = re.compile(r"[\u0300-\u036f\u3099\u309a\uff9e\uff9f\ufe00-\ufe0f]")
+#: Each character seen so far and what it folds to; whether it folds to one character or is a
+#: blank (folds to none), or neither (folds to several, or joins the character before it).
+_FOLD_TABLE: dict[int, str] = {}
+_SIMPLE: set[str] = set()
+_OTHER: set[str] = set()
+
+
+def _char_by_char(text: str) -> bool:
+    """Whether every character of ``text`` is a cluster of its own that folds to one character, or
+    is a blank: true of almost every Japanese sentence. Learns the characters it has not seen."""
+    chars = set(text)
+    for char in chars - _SIMPLE - _OTHER:
+        folded = _fold_piece(char)
+        _FOLD_TABLE[ord(char)] = folded
+        simple = (folded == "") if _BLANK.match(char) else (len(folded) == 1 and not _EXTENDING.match(char))
+        (_SIMPLE if simple else _OTHER).add(char)
+    return chars.isdisjoint(_OTHER)
+
+
+Positions = "list[int] | range | _NonBlank"
+
+
+def _folded_map(text: str) -> tuple[str, Positions, Positions]:
+    """``text`` folded cluster by cluster, with each folded character's original start and end: by
+    ``str.translate`` when it folds character by character (:func:`_char_by_char`)."""
+    if not _char_by_char(text):
+        return _folded_by_cluster(text)
+    folded = text.translate(_FOLD_TABLE)
+    if len(folded) == len(text):
+        return folded, range(len(text)), range(1, len(text) + 1)
+    blanks = [match.start() for match in _BLANK.finditer(text)]
+    return folded, _NonBlank(blanks, len(folded)), _NonBlank(blanks, len(folded), 1)
+
+
+class _NonBlank:
+    """The index in the text of its ``n``-th character that is not a blank (plus ``shift``), found
+    from the few blanks' positions rather than listed for every character."""
+
+    def __init__(self, blanks: list[int], length: int, shift: int = 0):
+        self.blanks, self.length, self.shift = blanks, length, shift
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, n: int) -> int:
+        if not 0 <= n < self.length:
+            raise IndexError(n)
+        skipped = 0
+        while (before := bisect_right(self.blanks, n + skipped)) != skipped:
+            skipped = before
+        return n + skipped + self.shift
+
+
+def _folded_by_cluster(text: str) -> tuple[str, list[int], list[int]]:
     chars, starts, ends = [], [], []
     for match in _CLUSTER.finditer(text):
         piece = _fold_piece(match.group())
@@ -533,12 +614,18 @@ def highlight(value: str, words: list[str], *, width: int | None = 120) -> Marku
     """``value`` escaped with every occurrence of the (folded) words in ``<mark>``; with ``width``,
     a window of about that many characters around the first occurrence."""
     value = value or ""
+    before = after = ""
     if width is not None and len(value) > width:
-        folded = index_fold(value)
-        first = min((p for p in (folded.find(w) for w in words) if p >= 0), default=0)
-        start = _original_offset(value, first)
+        # Where to cut: the first word found as written (most words are written as folded), else
+        # the first occurrence in the folded text.
+        start = min((p for p in (value.find(w) for w in words) if p >= 0), default=-1)
+        if start < 0:
+            folded = index_fold(value)
+            first = min((p for p in (folded.find(w) for w in words) if p >= 0), default=0)
+            start = _original_offset(value, first)
         begin = max(0, start - width // 3)
-        value = ("…" if begin else "") + value[begin:begin + width] + ("…" if begin + width < len(value) else "")
+        before, after = ("…" if begin else ""), ("…" if begin + width < len(value) else "")
+        value = value[begin:begin + width]
     folded, starts, ends = _folded_map(value)
     spans: list[tuple[int, int]] = []
     for word in words:
@@ -552,14 +639,12 @@ def highlight(value: str, words: list[str], *, width: int | None = 120) -> Marku
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    out, last = [], 0
+    out, last = [before], 0  # escaped pieces (str), joined once
     for start, end in merged:
-        out.append(escape(value[last:start]))
-        out.append(Markup("<mark>") + escape(value[start:end]) + Markup("</mark>"))
+        out += [escape(value[last:start]), "<mark>", escape(value[start:end]), "</mark>"]
         last = end
-    out.append(escape(value[last:]))
-    text_html = Markup("").join(out)
-    return Markup(text_html.replace("\n", Markup(" ")))
+    out += [escape(value[last:]), after]
+    return Markup("".join(out).replace("\n", " "))
 
 
 def _original_offset(value: str, folded_position: int, chunk: int = 256) -> int:

@@ -257,6 +257,14 @@ def test_highlight_escapes_and_marks_folded_matches():
     assert "<mark>目印</mark>" in snippet and len(snippet) < 200
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.sampled_from("ひきこもりヒキコモリ支援８０５０8050abcABC 　\n\t\x00\u00ad…ｶﾞｲﾄﾞ（）「」İßガ\u3099e\u0301髙"), max_size=60))
+def test_the_fast_folded_map_agrees_with_folding_cluster_by_cluster(text):
+    from elearn.search_index import _folded_by_cluster, _folded_map
+    fast, slow = _folded_map(text), _folded_by_cluster(text)
+    assert fast[0] == slow[0] and list(fast[1]) == list(slow[1]) and list(fast[2]) == list(slow[2])
+
+
 _words = st.text(st.characters(blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp")), min_size=1, max_size=40)
 
 
@@ -292,3 +300,21 @@ def test_search_rebuild_command(app, runner, content, people):
     with app.app_context():
         assert search(db.session, "作り直す").total == 2  # the title row and the post
         assert search(db.session, "テスト教材").groups
+
+
+def test_board_results_stop_at_the_cap(app, client, auth, people, monkeypatch):
+    import elearn.search_index as search_index
+
+    monkeypatch.setattr(search_index, "BOARD_COUNT_CAP", 12)
+    thread_id = post_thread(app, people["author"], "上限の相談", "上限テスト 0")
+    for n in range(1, 30):
+        post_reply(app, thread_id, people["author"], f"上限テスト {n}")
+    with app.app_context():
+        found = search(db.session, "上限テスト", kinds=["board"], page=1, per_page=5)
+        board = found.groups[0]
+        assert (board.total, board.capped, found.pages, len(board.hits)) == (12, True, 3, 5)
+        assert [h.post_id for h in board.hits] == sorted((h.post_id for h in board.hits), reverse=True)
+        last = search(db.session, "上限テスト", kinds=["board"], page=9, per_page=5)
+        assert (last.page, len(last.groups[0].hits)) == (3, 2)
+        overview = search(db.session, "上限テスト", per_group=5)
+        assert [(g.kind, g.total, g.capped) for g in overview.groups] == [("board", 12, True)]

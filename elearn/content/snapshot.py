@@ -7,15 +7,14 @@ page view costs no content queries and a re-import reaches every worker within t
 """
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
+from ..per_process import content_cached
 from ..models import CURRICULA, Module, Quiz
 
 
@@ -90,22 +89,9 @@ def _load() -> dict[str, ItemView]:
     return items
 
 
-_lock = threading.Lock()
-
-
 def snapshot() -> Snapshot:
     """The app's current snapshot, reloaded when older than CONTENT_CACHE_SECONDS."""
-    holder = current_app.extensions.setdefault("elearn.content_snapshot", {})
-    current: Snapshot | None = holder.get("snapshot")
-    max_age = current_app.config["CONTENT_CACHE_SECONDS"]
-    if current is not None and time.monotonic() - current.loaded_at < max_age:
-        return current
-    with _lock:
-        current = holder.get("snapshot")
-        if current is None or time.monotonic() - current.loaded_at >= max_age:
-            current = Snapshot(_load(), time.monotonic())
-            holder["snapshot"] = current
-    return current
+    return content_cached("content_snapshot", lambda: Snapshot(_load(), time.monotonic()))
 
 
 def cached_item(slug: str) -> ItemView | None:
