@@ -80,28 +80,37 @@ def _header(c: Checker, keys: set[str]) -> None:
         c.report(("curriculum",), f"curriculum は {' / '.join(CURRICULA)} のいずれかにしてください。")
 
 
-def read_forms(root: Path, problems: list[Problem], taken: set[str]) -> dict[str, FormDef]:
-    """Every valid form under ``root/prepost``; problems appended; ids must not be in ``taken``."""
-    forms: dict[str, FormDef] = {}
-    base = root / FORM_DIR
+def _read_all(root: Path, directory: str, keys: set[str], check, build, problems: list[Problem],
+              taken: set[str]) -> dict:
+    """Every valid YAML file under ``root/directory``: its header checked, ``check(c)`` for the rest,
+    its id unique (and not in ``taken``); ``build(located, display, digest)`` makes each definition."""
+    found: dict = {}
+    base = root / directory
     for file in sorted(base.rglob("*.y*ml")) if base.is_dir() else []:
         display, located = _located(root, file, problems)
         if located is None:
             continue
         before = len(problems)
         c = Checker(located, display, problems)
-        _header(c, FORM_KEYS)
-        check_questions(c)
+        _header(c, keys)
+        check(c)
         if len(problems) > before:
             continue
-        data = located.data
-        if data["id"] in forms or data["id"] in taken:
-            c.report(("id",), f"id「{data['id']}」はほかのファイルでも使われています。")
+        ident = located.data["id"]
+        if ident in found or ident in taken:
+            c.report(("id",), f"id「{ident}」はほかのファイルでも使われています。")
             continue
-        forms[data["id"]] = FormDef(data["id"], data["curriculum"], data["title"], data["questions"], display,
-                                    hashlib.sha256(file.read_bytes()).hexdigest(),
-                                    [located.line("questions", i) for i in range(len(data["questions"]))])
-    return forms
+        found[ident] = build(located, display, hashlib.sha256(file.read_bytes()).hexdigest())
+    return found
+
+
+def read_forms(root: Path, problems: list[Problem], taken: set[str]) -> dict[str, FormDef]:
+    """Every valid form under ``root/prepost``; problems appended; ids must not be in ``taken``."""
+    def build(located, display, digest) -> FormDef:
+        data = located.data
+        return FormDef(data["id"], data["curriculum"], data["title"], data["questions"], display, digest,
+                       [located.line("questions", i) for i in range(len(data["questions"]))])
+    return _read_all(root, FORM_DIR, FORM_KEYS, check_questions, build, problems, taken)
 
 
 def form_placements(forms: dict[str, FormDef]) -> list[balance.Placement]:
@@ -152,33 +161,22 @@ def _check_item(c: Checker, index: int, seen: set[str]) -> None:
         c.text(*at, "text")
 
 
+def _check_items(c: Checker) -> None:
+    items = c.value("items")
+    if not isinstance(items, list) or not items:
+        c.report(("items",), "items に項目を1つ以上書いてください。")
+        return
+    seen: set[str] = set()
+    for index in range(len(items)):
+        _check_item(c, index, seen)
+
+
 def read_surveys(root: Path, problems: list[Problem], taken: set[str]) -> dict[str, SurveyDef]:
     """Every valid survey under ``root/surveys``; problems appended."""
-    surveys: dict[str, SurveyDef] = {}
-    base = root / SURVEY_DIR
-    for file in sorted(base.rglob("*.y*ml")) if base.is_dir() else []:
-        display, located = _located(root, file, problems)
-        if located is None:
-            continue
-        before = len(problems)
-        c = Checker(located, display, problems)
-        _header(c, SURVEY_KEYS)
-        items = c.value("items")
-        if not isinstance(items, list) or not items:
-            c.report(("items",), "items に項目を1つ以上書いてください。")
-        else:
-            seen: set[str] = set()
-            for index in range(len(items)):
-                _check_item(c, index, seen)
-        if len(problems) > before:
-            continue
+    def build(located, display, digest) -> SurveyDef:
         data = located.data
-        if data["id"] in surveys or data["id"] in taken:
-            c.report(("id",), f"id「{data['id']}」はほかのファイルでも使われています。")
-            continue
-        surveys[data["id"]] = SurveyDef(data["id"], data["curriculum"], data["title"], data["items"], display,
-                                        hashlib.sha256(file.read_bytes()).hexdigest())
-    return surveys
+        return SurveyDef(data["id"], data["curriculum"], data["title"], data["items"], display, digest)
+    return _read_all(root, SURVEY_DIR, SURVEY_KEYS, _check_items, build, problems, taken)
 
 
 def stored_items(survey: SurveyDef) -> list[dict[str, Any]]:
