@@ -309,7 +309,7 @@ def sequential_ms(browser, path: str, warm: int = 4, times: int = 7) -> float:
     """Median milliseconds of ``times`` sequential GETs, after ``warm`` unmeasured ones (one per worker,
     roughly) of which the first checks that the page is the dashboard."""
     status, html = browser.get(path)
-    if status != 200 or "完了状況" not in html:
+    if status != 200 or "修了状況" not in html:
         raise RuntimeError(f"{path}: status {status}, not the organiser dashboard")
     for _ in range(warm - 1):
         browser.get(path)

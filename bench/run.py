@@ -276,12 +276,14 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument("--no-mail", action="store_true", help="leave out bench/mail.py (it runs alone too)")
     args = parser.parse_args()
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     bench_guard()
     from bench.mail import bench_mail_all
 
-    bench_mail_all(databases, participants=args.learners)  # in process, on databases of its own
+    if not args.no_mail:
+        bench_mail_all(databases, participants=args.learners)  # in process, on databases of its own
     for db in databases:
         if db == "postgresql" and not postgres_reachable():
             log("PostgreSQL is not reachable on 127.0.0.1:5432: skipped")

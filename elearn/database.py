@@ -5,10 +5,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import event, text
+from sqlalchemy import Date, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
+from .dates import JST
 from .extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -74,6 +77,24 @@ def insert_statement(table):
     """An INSERT that understands ON CONFLICT on both supported databases."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+class local_day(FunctionElement):  # noqa: N801 - used like func.* in queries
+    """The calendar day in Japan of a stored UTC timestamp, in SQL (:func:`elearn.dates.local_date`).
+    Japan keeps no daylight saving time, so on SQLite it is the UTC time plus nine hours."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, '+9 hours')"
+
+
+@compiles(local_day)
+def _local_day(element, compiler, **kw):
+    return f"CAST(timezone('{JST.key}', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
 def configure_engine(engine: Engine) -> None:

@@ -83,3 +83,25 @@ def test_counts_check_finds_and_repairs(app, client, auth, runner, make_user, ma
     assert result.exit_code == 1 and f"user {learner.id}: modules_done 7, progress says 1" in result.output
     assert runner.invoke(args=["counts", "check", "--repair"]).exit_code == 0
     assert runner.invoke(args=["counts", "check"]).exit_code == 0
+
+
+def test_finished_participants_are_counted_by_their_day_in_japan(app, make_user, make_cohort, content):
+    """The dashboard's line counts finishers per Japanese calendar day, grouped in SQL: 23:59 and
+    00:30 JST fall on two days although both are 30 November in UTC."""
+    from datetime import date, datetime, timezone
+
+    from elearn.organiser.dashboard import completion_counts
+
+    people = [make_user() for _ in range(4)]
+    cohort = make_cohort([], people, module_slugs=["t-alpha"])
+    finished = {people[0].id: datetime(2026, 11, 30, 14, 59, tzinfo=timezone.utc),  # 23:59 JST on 30 Nov
+                people[1].id: datetime(2026, 11, 30, 15, 30, tzinfo=timezone.utc),  # 00:30 JST on 1 Dec
+                people[2].id: datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)}     # 11:00 JST on 1 Dec
+    with app.app_context():
+        for user_id, at in finished.items():
+            db.session.execute(update(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user_id)
+                               .values(modules_done=1, last_done_at=at))
+        db.session.commit()
+        completion = completion_counts(db.session.get(Cohort, cohort.id), cohort.module_ids)
+        assert completion.by_day == [(date(2026, 11, 30), 1), (date(2026, 12, 1), 2)]
+        assert completion.finished == 3

@@ -5,14 +5,15 @@ the matrix loads only the current page's participants and their progress rows.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, case, func, literal, select
+from markupsafe import Markup, escape
+from sqlalchemy import case, func, literal, select
 
 from ..cohorts.rules import Eligibility, expected_done, modules_complete_sql
-from ..dates import local_date, today
+from ..dates import short_date, today
+from ..database import local_day
 from ..extensions import db
 from ..models import (ATTENDED_VALUES, Attendance, CaseSheet, Certificate, Cohort, CohortDay, Enrolment, Module,
                       Progress, ProgressStatus, User, cohort_modules)
@@ -26,33 +27,34 @@ PER_PAGE = 50
 
 @dataclass
 class Completion:
-    """The cohort's finished participants: when each finished (the last required completion).
+    """The cohort's finished participants (all required modules done) by the day (Japan time) of
+    their last required completion, in order.
 
     Read from the stored per-participant counts (elearn.cohorts.counts), which the completing
     transaction keeps exact: the figures are never older than the last completion.
     """
 
     required: int
-    finished_at: list[datetime]
+    by_day: list[tuple[date, int]]
 
     @property
     def finished(self) -> int:
-        return len(self.finished_at)
+        return sum(count for _day, count in self.by_day)
 
 
 def completion_counts(cohort: Cohort, module_ids: list[int]) -> Completion:
-    """The cohort's :class:`Completion` (one query over its enrolments)."""
+    """The cohort's :class:`Completion` (one grouped query over its enrolments)."""
     required = len(module_ids)
-    rows = db.session.scalars(select(Enrolment.last_done_at).where(
-        Enrolment.cohort_id == cohort.id, modules_complete_sql(Enrolment.modules_done, required)))
-    return Completion(required, [_as_datetime(at) for at in rows if at is not None])
+    day = local_day(Enrolment.last_done_at)
+    rows = db.session.execute(select(day, func.count()).where(
+        Enrolment.cohort_id == cohort.id, modules_complete_sql(Enrolment.modules_done, required),
+        Enrolment.last_done_at.is_not(None)).group_by(day).order_by(day))
+    return Completion(required, [(_as_date(on), count) for on, count in rows])
 
 
-def _as_datetime(value) -> datetime:
-    """A timestamp as aware UTC (rows written by SQL on SQLite may come back naive)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.fromisoformat(str(value)).replace(tzinfo=timezone.utc)
+def _as_date(value) -> date:
+    """A day as SQL returned it (SQLite's ``date()`` is text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 @dataclass(frozen=True)
@@ -107,13 +109,28 @@ def completion_by_module(cohort: Cohort, module_ids: list[int]) -> dict[int, int
 
 def completions_by_day(completion: Completion) -> list[tuple[date, int]]:
     """How many participants finished all required modules on each day (Japan time), in order."""
-    return sorted(Counter(local_date(at) for at in completion.finished_at).items())
+    return completion.by_day
 
 
 @dataclass
 class Cell:
     status: ProgressStatus
     completed_at: datetime | None = None
+
+    @property
+    def mark(self) -> Markup:
+        """The matrix cell's content: ✓ and the day for 修了, 学習中, else the status for screen readers
+        only. Built here rather than by a template macro: a page has hundreds of cells."""
+        label = escape(self.status.label)
+        if self.status is ProgressStatus.COMPLETED:
+            mark = Markup(f'<span class="cell-mark" aria-hidden="true">✓</span><span class="visually-hidden">{label}</span>')
+            if self.completed_at:
+                mark += Markup(f'<br><span class="cell__date"><time datetime="{escape(self.completed_at.isoformat())}">'
+                               f'{escape(short_date(self.completed_at))}</time></span>')
+            return mark
+        if self.status is ProgressStatus.IN_PROGRESS:
+            return label
+        return Markup(f'<span class="visually-hidden">{label}</span>')
 
 
 @dataclass

@@ -7,6 +7,7 @@ test leaves a screenshot in ``test-artifacts/``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -158,3 +159,16 @@ def login(page, who: str = "learner") -> None:
     page.get_by_label("パスワード").fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_url("**/")
+
+
+def post_thread(page, title: str, body: str, *, anonymous: bool = False) -> str:
+    """Start a board thread through the form (the first category); the thread's URL."""
+    page.goto("/board/new")
+    page.get_by_label("カテゴリ").select_option(index=1)
+    page.get_by_label("タイトル").fill(title)
+    page.get_by_label("本文").fill(body)
+    if anonymous:
+        page.locator("input[name=anonymous]").check()
+    page.get_by_role("button", name="投稿する").click()
+    page.wait_for_url(re.compile(r"/board/\d+"))
+    return page.url

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .conftest import login
+from .conftest import login, post_thread
 
 #: People of this module's own (the roster test of test_organiser.py imports its own two, expecting them new).
 ROSTER = """氏名,メールアドレス,所属,都道府県
@@ -90,12 +90,7 @@ def test_board_delete_sits_apart_from_edit(sized):
     """On a post of one's own, 削除 is in its own group away from 編集 and わかります; every action ≥ 44 px."""
     size, page = sized
     login(page, "other")
-    page.goto("/board/new")
-    page.get_by_label("カテゴリ").select_option(index=1)
-    page.get_by_label("タイトル").fill(f"レイアウト確認 {size}")
-    page.get_by_label("本文").fill("ボタンの並びを確かめます。")
-    page.get_by_role("button", name="投稿する").click()
-    page.wait_for_url(re.compile(r"/board/\d+"))
+    post_thread(page, f"レイアウト確認 {size}", "ボタンの並びを確かめます。")
     post = page.locator("article.post").first
     edit = post.get_by_role("link", name="編集").bounding_box()
     delete = post.get_by_role("link", name="削除").bounding_box()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from .conftest import login
+from .conftest import login, post_thread
 
 
 def test_one_query_finds_a_module_a_case_and_a_board_thread(browser, live_server):
@@ -13,13 +13,8 @@ def test_one_query_finds_a_module_a_case_and_a_board_thread(browser, live_server
     author = browser.new_context(base_url=live_server)
     page = author.new_page()
     login(page, "learner")
-    page.goto("/board/new")
-    page.get_by_label("カテゴリ").select_option(index=1)
-    page.get_by_label("タイトル").fill("親御さんの高齢化が気になる")
-    page.get_by_label("本文").fill("いわゆる8050問題の家庭への訪問で、何から話せばよいか迷っています。")
-    page.locator("input[name=anonymous]").check()
-    page.get_by_role("button", name="投稿する").click()
-    page.wait_for_url(re.compile(r"/board/\d+"))
+    post_thread(page, "親御さんの高齢化が気になる", "いわゆる8050問題の家庭への訪問で、何から話せばよいか迷っています。",
+                anonymous=True)
     author.close()
 
     context = browser.new_context(base_url=live_server)
