@@ -1,7 +1,7 @@
 """Security headers on every response (HSTS on https ones), and the session cookie of LTI launches."""
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
@@ -26,6 +26,14 @@ def _lti_origin() -> str | None:
     return session.get(LTI_FRAME_ORIGIN) if has_request_context() else None
 
 
+def _signed_in() -> bool:
+    """Whether a signed-in user made the request. Asks the user Flask-Login already loaded (its
+    ``g._login_user``) whether it is anonymous, which reads no column: after a view's commit
+    (expired attributes) ``is_authenticated`` would start a new transaction to reload the user."""
+    user = g.get("_login_user")
+    return not (current_user if user is None else user).is_anonymous
+
+
 def _set_headers(response):
     headers = response.headers
     framed_by = _lti_origin()
@@ -44,7 +52,7 @@ def _set_headers(response):
         if current_app.config["HSTS_INCLUDE_SUBDOMAINS"]:
             hsts += "; includeSubDomains"
         headers.setdefault("Strict-Transport-Security", hsts)
-    if request.endpoint != "static" and current_user.is_authenticated:
+    if request.endpoint != "static" and _signed_in():
         # Pages about learners and their difficulties stay out of shared and proxy caches.
         headers["Cache-Control"] = "no-store"
     return response

@@ -122,8 +122,10 @@ def grade(quiz: Quiz, answers: dict[str, list[str]]) -> Graded:
     return Graded(answers, correct, score, score >= quiz.pass_mark)
 
 
-def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded) -> QuizAttempt:
+def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded, item=None) -> QuizAttempt:
     """Store the attempt and update progress (best score; 修了 on a pass) in the caller's transaction.
+    ``item`` is the quiz's module as the page had it (the content snapshot's), told to the
+    :data:`quiz_attempted` subscribers; without it the module is read.
 
     The attempt's unique nonce turns a double submit into AlreadySubmitted; the progress upsert
     means concurrent submissions leave exactly one row, and a completion is never lost.
@@ -160,7 +162,7 @@ def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded) -> Quiz
     completed = graded.passed and completed_at == now  # this submission completed the module (not an earlier one)
     if completed:
         record_completion(user_id, quiz.module_id, now)
-    emit(quiz_attempted, user_id=user_id, item=db.session.get(Module, quiz.module_id), attempt=attempt,
+    emit(quiz_attempted, user_id=user_id, item=item or db.session.get(Module, quiz.module_id), attempt=attempt,
          completed=completed)
     return attempt
 

@@ -64,16 +64,17 @@ def submit_quiz(module_id: str):
     if submission.errors:
         return render_page(row, quiz_answers=submission.answers, quiz_errors=submission.errors,
                            attempt_token=request.form["attempt"], status=400)
+    user_id = current_user.id
     try:
-        attempt = record_attempt(current_user.id, quiz, attempt.nonce, grade(quiz, submission.answers))
-        db.session.commit()
+        attempt_id = record_attempt(user_id, quiz, attempt.nonce, grade(quiz, submission.answers), row).id
+        db.session.commit()  # nothing is read after it: no second transaction (on SQLite, write lock)
     except AlreadySubmitted as exc:
+        attempt_id = exc.attempt.id if exc.attempt is not None and exc.attempt.user_id == user_id else None
         db.session.rollback()
-        if exc.attempt is None or exc.attempt.user_id != current_user.id:
+        if attempt_id is None:
             abort(400)
         flash(str(exc), "info")
-        attempt = exc.attempt
-    return redirect(url_for("learning.quiz_result", module_id=row.slug, attempt_id=attempt.id))
+    return redirect(url_for("learning.quiz_result", module_id=row.slug, attempt_id=attempt_id))
 
 
 #: The button after a pass, by kind of item.
