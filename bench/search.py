@@ -39,7 +39,7 @@ CASES = [
     ("one word, 5 characters, very common", "ひきこもり", None),
     ("two words (3 + 2 characters)", "居場所 家族", None),
     ("two words (4 + 4 characters)", "ひきこもり 支援センター", None),
-    ("rare phrase (7 characters)", "手紙で関わりを", None),
+    ("rare phrase (7 characters)", "手紙を差し入れ", None),
     ("board only, page 3, 3 characters", "居場所", "board"),
 ]
 ROWS: list[dict] = []
