@@ -72,3 +72,17 @@ def test_streamed_export_reads_without_the_write_lock(client, auth, make_user, m
     assert response.status_code == 200 and response.data.startswith(b"\xef\xbb\xbf")
     streamed = begins[begins.index("BEGIN IMMEDIATE") + 1:]
     assert begins.count("BEGIN IMMEDIATE") == 1 and streamed and set(streamed) == {"BEGIN"}
+
+
+def test_a_quiz_submission_is_one_transaction(client, auth, make_user, content, begins):
+    """Grading, storing and the redirect take one write transaction: nothing after the commit reads
+    again (an expired attempt or user would start a second one, and take the write lock again)."""
+    from .test_learning import RIGHT, quiz_form
+
+    auth.login(make_user().email)
+    form = {**quiz_form(client, "/courses/initial/t-alpha"), **RIGHT}
+    begins.clear()
+    response = client.post("/quiz/t-alpha", data=form)
+    assert response.status_code == 302 and "/attempts/" in response.headers["Location"]
+    assert begins == ["BEGIN IMMEDIATE"]
+    assert response.headers["Cache-Control"] == "no-store"

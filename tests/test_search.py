@@ -318,3 +318,21 @@ def test_board_results_stop_at_the_cap(app, client, auth, people, monkeypatch):
         assert (last.page, len(last.groups[0].hits)) == (3, 2)
         overview = search(db.session, "上限テスト", per_group=5)
         assert [(g.kind, g.total, g.capped) for g in overview.groups] == [("board", 12, True)]
+
+
+def test_content_rows_are_reused_until_the_snapshot_expires(app, content, monkeypatch):
+    """Content is matched from a per-worker copy of its index rows; a re-import reaches it once the
+    copy is CONTENT_CACHE_SECONDS old, as it reaches the pages."""
+    import elearn.per_process as per_process
+
+    app.config["CONTENT_CACHE_SECONDS"] = 30
+    clock = [1000.0]
+    monkeypatch.setattr(per_process.time, "monotonic", lambda: clock[0])
+    with app.test_request_context("/search/"):
+        assert search(db.session, "新しい言い回し").total == 0
+        db.session.execute(SearchDocument.__table__.update().where(SearchDocument.kind == "module")
+                           .values(folded=SearchDocument.folded + "新しい言い回し"))
+        db.session.commit()
+        assert search(db.session, "新しい言い回し").total == 0
+        clock[0] += 31
+        assert search(db.session, "新しい言い回し", kinds=["module"]).groups[0].total > 0
