@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from elearn import create_app
 from elearn.cli import create_user
@@ -146,3 +147,19 @@ def make_cohort(app):
             return SimpleNamespace(id=cohort.id, day_ids=[d.id for d in cohort.days],
                                    module_ids=[m.id for m in cohort.required_modules])
     return make
+
+
+@contextmanager
+def count_statements(app):
+    """The SQL statements sent to the database inside the block (a list, filled as they go)."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

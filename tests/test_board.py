@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from elearn import create_app
 from elearn.board import forms, services
@@ -15,7 +14,7 @@ from elearn.extensions import db, limiter
 from elearn.models import (BoardAuthorReveal, BoardModerationLog, BoardPost, BoardReaction, BoardReport,
                            BoardThread, Role, User)
 
-from .conftest import csrf_from
+from .conftest import count_statements, csrf_from
 
 AUTHOR_ID = 987654
 
@@ -164,22 +163,6 @@ def test_pagination(app, client, auth, people):
     assert "スレッド04" in second and "スレッド00" in second and 'rel="prev"' in second
 
 
-@contextmanager
-def count_queries(app):
-    """Count the SQL statements run inside the block."""
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def _fill(app, people, threads: int, replies: int) -> int:
     with app.app_context():
         author, other = db.session.get(User, people.author.id), db.session.get(User, people.learner.id)
@@ -198,11 +181,11 @@ def test_fixed_number_of_queries(app, client, auth, people):
     """The list and a thread page run as many queries for 2 rows as for 20."""
     small = _fill(app, people, threads=2, replies=2)
     as_user(client, auth, people.moderator)
-    with count_queries(app) as few:
+    with count_statements(app) as few:
         client.get("/board/")
         client.get(f"/board/{small}")
     big = _fill(app, people, threads=20, replies=25)
-    with count_queries(app) as many:
+    with count_statements(app) as many:
         client.get("/board/")
         client.get(f"/board/{big}")
     assert len(many) == len(few), (few, many)

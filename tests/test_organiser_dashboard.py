@@ -3,17 +3,18 @@ count that does not grow with the number of participants."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from elearn.extensions import db
 from elearn.models import CaseSheet, Module, Progress, Role, User, utcnow
 from elearn.organiser.charts import cumulative_line
 from elearn.cohorts.learner import cohorts_for_learner
 from elearn.dates import today as japan_today
+
+from .conftest import count_statements
 
 NOW = datetime.now(timezone.utc)
 
@@ -109,22 +110,6 @@ def test_pagination(app, client, make_user, make_cohort, auth, content):
     assert len(_names(first)) == 50 and len(_names(second)) == 5
     assert "1 / 2 ページ" in first and 'rel="next"' in first and "受講者054" in second
     assert len(_names(client.get(f"/organiser/cohorts/{cohort.id}?page=99").text)) == 5
-
-
-@contextmanager
-def count_statements(app):
-    """Count the SQL statements sent to the database inside the block."""
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _add_participants(app, cohort_id: int, start: int, count: int) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from elearn.board import services as board
 from elearn.extensions import db
 from elearn.models import Enrolment, Module, Progress, Quiz, QuizAttempt, Role, User
+
+from .conftest import count_statements
 
 NOW = datetime.now(timezone.utc)
 LEARNER_PAGES = ["/courses/hints/t-scene", "/courses/initial/t-alpha", "/courses/", "/board/", "/"]
@@ -17,17 +19,8 @@ ORGANISER_PAGES = ["/organiser/"]
 
 
 def _statements(app, client, url: str) -> int:
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with count_statements(app) as statements:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, url
     return len(statements)
 

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from elearn.board import moderation, services
 from elearn.extensions import db
 from elearn.models import BoardPost, BoardThread, Role, SearchDocument, User
 from elearn.search_index import highlight, query_words, rebuild_board, search
+
+from .conftest import count_statements
 
 HOSTILE = [
     "a" * 1000, "あ" * 1000, '"', '""', '" * ( ) NEAR OR', "NEAR(a b)", "a OR b", "a AND NOT b", "*", "(", ")",
@@ -20,19 +21,6 @@ HOSTILE = [
     "<script>alert(1)</script>", "' OR 1=1 --", "'; DROP TABLE search_documents; --", "\u3000", "  ", "\ufeff",
     "\u202e\u202d", "𠮷野家", "ｶﾞｷﾞ", "e\u0301", "{{ 7*7 }}", "{% raw %}", "&lt;mark&gt;", "<mark>", "\r\n\t",
 ]
-
-
-@contextmanager
-def count_statements():
-    seen = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 @pytest.fixture
@@ -213,7 +201,7 @@ def test_statements_per_search_do_not_grow_with_the_data(app, client, auth, cont
     thread_id = post_thread(app, people["author"], "数える", "ひきこもり支援の相談 1")
 
     def statements(query, kind=""):
-        with app.app_context(), count_statements() as seen:
+        with app.app_context(), count_statements(app) as seen:
             assert client.get("/search/", query_string={"q": query, "kind": kind}).status_code == 200
         return len([s for s in seen if "search_documents" in s])
 

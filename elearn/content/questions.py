@@ -27,6 +27,29 @@ class AnswerError(ValueError):
     """A submitted answer that cannot be graded (unknown option, missing answer)."""
 
 
+class UnknownQuestion(ValueError):
+    """A form sent an answer to a question the quiz or test does not have (a stale or forged page)."""
+
+
+def read_answers(questions: list[dict[str, Any]], data) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The ``q-<question id>`` fields of ``data`` (a MultiDict) for ``questions``: the answers as sent
+    and a Japanese message per question that cannot be graded. UnknownQuestion for a field that
+    names no question."""
+    known = {q["id"] for q in questions}
+    if {key[2:] for key in data.keys() if key.startswith("q-")} - known:
+        raise UnknownQuestion("このテストにない問題が送信されました。ページを開き直して回答してください。")
+    answers: dict[str, list[str]] = {}
+    errors: dict[str, str] = {}
+    for question in questions:
+        raw = [value for value in data.getlist(f"q-{question['id']}") if value]
+        answers[question["id"]] = raw
+        try:
+            question_type(question["type"]).parse_answer(question, raw)
+        except AnswerError as exc:
+            errors[question["id"]] = str(exc)
+    return answers, errors
+
+
 def register(cls: type[QuestionType]) -> type[QuestionType]:
     REGISTRY[cls.name] = cls
     return cls

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..content.evaluation import SCALE, TEXT_LIMIT
-from ..content.questions import AnswerError, question_type
+from ..content.questions import UnknownQuestion, question_type, read_answers
 from ..dates import today
 from ..extensions import db
 from ..models import (AssessmentAttempt, AssessmentForm, Cohort, Survey, SurveyAnswer, SurveyResponded, SurveyResponse,
@@ -37,18 +37,10 @@ def presented(form: AssessmentForm, user_id: int) -> list[dict[str, Any]]:
 
 def read_test(form: AssessmentForm, data) -> Read:
     """Read ``q-<id>`` fields: every question answered with options that exist."""
-    known = {q["id"] for q in form.questions}
-    if {key[2:] for key in data.keys() if key.startswith("q-")} - known:
-        raise Refused("このテストにない問題が送信されました。ページを開き直して回答してください。")
-    read = Read()
-    for question in form.questions:
-        raw = [value for value in data.getlist(f"q-{question['id']}") if value]
-        read.answers[question["id"]] = raw
-        try:
-            question_type(question["type"]).parse_answer(question, raw)
-        except AnswerError as exc:
-            read.errors[question["id"]] = str(exc)
-    return read
+    try:
+        return Read(*read_answers(form.questions, data))
+    except UnknownQuestion as exc:
+        raise Refused(str(exc)) from None
 
 
 def submit_test(cohort: Cohort, user_id: int, phase: str, form: AssessmentForm, answers: dict[str, list[str]]):

@@ -16,7 +16,8 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..cohorts.counts import record_completion
-from ..content.questions import AnswerError, question_type
+from ..content.questions import UnknownQuestion, question_type
+from ..content.questions import read_answers as read_question_answers
 from ..database import insert_statement
 from ..events import emit, quiz_attempted
 from ..extensions import db
@@ -97,19 +98,10 @@ class Submission:
 
 def read_answers(quiz: Quiz, form) -> Submission:
     """Read ``q-<question id>`` fields; unknown questions are a QuizError, bad answers per-question errors."""
-    known = {q["id"] for q in quiz.questions}
-    unknown = {key[2:] for key in form.keys() if key.startswith("q-")} - known
-    if unknown:
-        raise QuizError("このテストにない問題が送信されました。ページを開き直して回答してください。")
-    submission = Submission()
-    for question in quiz.questions:
-        raw = [value for value in form.getlist(f"q-{question['id']}") if value]
-        submission.answers[question["id"]] = raw
-        try:
-            question_type(question["type"]).parse_answer(question, raw)
-        except AnswerError as exc:
-            submission.errors[question["id"]] = str(exc)
-    return submission
+    try:
+        return Submission(*read_question_answers(quiz.questions, form))
+    except UnknownQuestion as exc:
+        raise QuizError(str(exc)) from None
 
 
 def grade(quiz: Quiz, answers: dict[str, list[str]]) -> Graded:

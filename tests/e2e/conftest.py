@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,33 @@ def live_database(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite3'}"
 
 
+@contextmanager
+def serving(env: dict, port: int):
+    """The app under gunicorn (2 workers) with ``env`` on ``port`` until the block ends; yields its base URL."""
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning",
+         "elearn:create_app()"], env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.terminate()
+        raise RuntimeError("the e2e server did not start")
+    try:
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: do not leave it running
+            server.kill()
+            server.wait()
+
+
 @pytest.fixture(scope="session")
 def live_server(live_database):
     """The app under gunicorn on a free port; yields its base URL."""
@@ -101,22 +129,8 @@ def live_server(live_database):
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     env.pop("FLASK_DEBUG", None)
     _prepare_database(env)
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning",
-         "elearn:create_app()"], env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        server.terminate()
-        raise RuntimeError("the e2e server did not start")
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
+    with serving(env, port) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -12,15 +12,12 @@ import re
 import secrets
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.smtpd import SmtpServer, free_port
 
-from .conftest import ARTIFACTS, ROOT, _prepare_database, login
+from .conftest import ARTIFACTS, ROOT, _prepare_database, login, serving
 
 ROSTER = """氏名,メールアドレス,所属,都道府県
 招待 花子,hanako.invite@example.jp,○○市ひきこもり地域支援センター,東京都
@@ -47,25 +44,8 @@ def mail_server(smtp, tmp_path_factory):
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     env.pop("FLASK_DEBUG", None)
     _prepare_database(env)
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2",
-                               "--log-level", "warning", "elearn:create_app()"], env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        server.terminate()
-        raise RuntimeError("the e2e mail server did not start")
-    yield base, env
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:  # a loaded machine: do not leave it running
-        server.kill()
-        server.wait()
+    with serving(env, port) as base:
+        yield base, env
 
 
 def _send_mail(env) -> str:
