@@ -48,7 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _check_secret_key(app)
     _check_hosts(app)
 
-    from . import cli, database, errors, filters, permissions, security, security_events, static_files, urls
+    from . import cli, database, errors, filters, layout, permissions, security, security_events, static_files, urls
     from .cohorts import counts as completion_counts
     from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security_events.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
+    layout.init_app(app)
     permissions.init_app(app)
     urls.init_app(app)
     static_files.init_app(app)

@@ -4,13 +4,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, flash, g, has_request_context, request
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from .. import audit, security_events
 from ..database import write_transaction
 from ..extensions import db
+from ..layout import badge_column, remember_badge
 from ..models import Role, SetPasswordLink, User, UserSession, utcnow
 from ..passwords import hash_password
 
@@ -51,23 +53,30 @@ def _passive_request() -> bool:
     return getattr(current_app.view_functions.get(request.endpoint), "passive_request", False)
 
 
+@cache
+def _session_statement():
+    """The session's user, the session row and the layout's badge count: one statement, built once."""
+    return (select(User, UserSession.id, UserSession.last_seen_at, badge_column(User.id))
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("digest"), UserSession.expires_at > bindparam("now"),
+                   User.active.is_(True)))
+
+
 def load_session_user(token: str) -> User | None:
     """The active user whose session has ``token`` and is neither expired nor idle too long, or None.
 
-    One query per request. A session idle past :func:`idle_timeout` is deleted and the user is told
-    why (``g.signed_out_idle`` is set for the login redirect); an active one has ``last_seen_at``
-    moved forward at most once per ``SESSION_TOUCH_SECONDS``, except by :func:`passive` views. Both writes go through
+    One query per request, which also reads the navigation badge's count (:func:`.layout.badge_column`).
+    A session idle past :func:`idle_timeout` is deleted and the user is told why (``g.signed_out_idle``
+    is set for the login redirect); an active one has ``last_seen_at`` moved forward at most once per
+    ``SESSION_TOUCH_SECONDS``, except by :func:`passive` views. Both writes go through
     :func:`write_transaction`, so a GET on SQLite never upgrades its read transaction.
     """
     now = utcnow()
-    row = db.session.execute(
-        select(User, UserSession.id, UserSession.last_seen_at).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_digest(token), UserSession.expires_at > now,
-               User.active.is_(True))
-    ).first()
+    row = db.session.execute(_session_statement(), {"digest": token_digest(token), "now": now}).first()
     if row is None:
         return None
-    user, session_id, last_seen_at = row
+    user, session_id, last_seen_at, badge = row
+    remember_badge(badge)
     idle = now - last_seen_at
     limit = idle_timeout(user)
     if idle > limit:

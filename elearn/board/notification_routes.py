@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..forms import EmptyForm
+from ..layout import register_badge
 from ..models import Notification
 from . import bp
-from .notifications import KIND_TEXT, mark_read, notifications_page, unread_count
+from .notifications import KIND_TEXT, mark_read, notifications_page, unread_count_of
 
 
 @bp.get("/notifications")
@@ -45,18 +45,4 @@ def read_all():
     return redirect(url_for("board.notifications"))
 
 
-def _unread() -> int:
-    """The badge's number; 0 when it cannot be counted (an error page must still render)."""
-    if not current_user.is_authenticated:
-        return 0
-    try:
-        return unread_count(current_user.id)
-    except SQLAlchemyError:
-        db.session.rollback()
-        return 0
-
-
-@bp.app_context_processor
-def _badge():
-    """``unread_notifications()`` for the navigation badge (asked only where the layout shows it)."""
-    return {"unread_notifications": _unread}
+register_badge(unread_count_of)  # the navigation's お知らせ badge (elearn.layout)

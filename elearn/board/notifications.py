@@ -49,10 +49,11 @@ def reaction_added(post: BoardPost, by: User) -> None:
         _bump({post.author_id}, "reaction", post.thread_id)
 
 
-def unread_count(user_id: int) -> int:
-    """Unread notifications of ``user_id`` for the badge (one indexed query)."""
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+def unread_count_of(user_id):
+    """The number of unread notifications of ``user_id`` (a value or a column) as an SQL scalar:
+    the badge's count, read with the session's row (:func:`elearn.layout.register_badge`)."""
+    return select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
 
 
 def notifications_page(user_id: int, page: int) -> Page:
