@@ -104,3 +104,16 @@ def search_users(query: str, roles: list[str] | None = None, page: int | None = 
     if roles:
         statement = statement.where(User.role.in_(roles))
     return paginate(statement, page, per_page)
+
+
+def more_users_than(count: int, roles: list[str] | None = None, within: Select | None = None) -> bool:
+    """Whether more than ``count`` users (of ``roles``, among ``within``) exist: one query that stops at
+    ``count`` + 1. It walks ``within``'s rows (an organiser's enrolments) rather than all users."""
+    if within is None:
+        found = select(User.id)
+    else:
+        found = within.join(User, User.id == within.selected_columns[0]).distinct()
+    if roles:
+        found = found.where(User.role.in_(roles))
+    counted = select(func.count()).select_from(found.limit(count + 1).subquery())
+    return (db.session.scalar(counted) or 0) > count

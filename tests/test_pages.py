@@ -137,6 +137,27 @@ def test_organiser_issues_link_for_learner_not_admin(app, client, auth, make_use
     assert other.status_code == 403
 
 
+def test_organiser_start_page_lists_few_participants_and_starts_from_a_search_for_many(
+        app, client, auth, make_user, make_cohort, monkeypatch):
+    """Up to the limit the participants are listed by name; above it the page asks for a search,
+    which still finds them (and never anyone outside the organiser's cohorts)."""
+    from elearn.organiser import routes
+
+    organiser = make_user(Role.ORGANISER)
+    learners = [make_user(name=f"参加 {n}") for n in range(3)]
+    make_cohort([organiser], learners)
+    make_cohort([], [make_user(name="参加 他所")])
+    auth.login(organiser.email)
+    monkeypatch.setattr(routes, "LIST_WITHOUT_SEARCH", 3)
+    listed = client.get("/organiser/").text
+    assert all(f"参加 {n}" in listed for n in range(3)) and "参加 他所" not in listed
+    monkeypatch.setattr(routes, "LIST_WITHOUT_SEARCH", 2)
+    many = client.get("/organiser/").text
+    assert "参加 0" not in many and "受講者が2人を超えるため、一覧は表示していません。" in many
+    found = client.get("/organiser/?q=参加").text
+    assert all(f"参加 {n}" in found for n in range(3)) and "参加 他所" not in found
+
+
 def test_admin_searches_changes_role_and_deactivates(app, client, auth, make_user):
     admin = make_user(Role.ADMIN)
     target = make_user(name="山田 太郎", organisation="みどり市ひきこもり地域支援センター")

@@ -15,13 +15,15 @@ from ..forms import EmptyForm
 from ..models import Cohort, Role, User
 from ..permissions import (can_issue_link_for, cohort_organiser_required, is_admin, link_target_ids,
                            organiser_required)
-from ..queries import paginate, search_text, search_users
+from ..queries import more_users_than, paginate, search_text, search_users
 from . import bp
 from .forms import CohortForm, organiser_role_note
 from .services import (CohortChanges, days_with_attendance, module_choices, module_groups, participant_count,
                        participant_counts, participant_ids, save_cohort, visible_cohorts)
 
 COHORTS_PER_PAGE = 30
+#: The start page lists the organiser's participants by name up to this many; beyond, it starts from a search.
+LIST_WITHOUT_SEARCH = 200
 
 
 def unless_archived(view):
@@ -40,11 +42,16 @@ def unless_archived(view):
 def index():
     """研修管理: the organiser's active cohorts and a learner search with one-time set-password links."""
     query = search_text(request.args.get("q"))
+    roles = [Role.LEARNER.value]
     within = None if is_admin(current_user) else participant_ids(current_user)
-    page = search_users(query, roles=[Role.LEARNER.value], page=request.args.get("page", 1, type=int), within=within)
+    if query or not more_users_than(LIST_WITHOUT_SEARCH, roles, within):
+        page = search_users(query, roles, page=request.args.get("page", 1, type=int), within=within)
+    else:
+        page = None  # too many to list by name: the page starts from the search box
     cohorts = db.session.scalars(visible_cohorts(current_user).limit(10)).all()
     return render_template("organiser/index.html", page=page, q=query, form=EmptyForm(), cohorts=cohorts,
-                           link_targets=link_target_ids(current_user, [u.id for u in page.items]))
+                           list_limit=LIST_WITHOUT_SEARCH,
+                           link_targets=link_target_ids(current_user, [u.id for u in page.items] if page else []))
 
 
 @bp.post("/users/<int:user_id>/set-password-link")
