@@ -2,7 +2,9 @@
 
     python bench/inprocess.py DATABASE_URL [--times 50] [--profile PATH]
 
-Runs against a database prepared by bench/pages.py (or bench/run.py). "cpu" is this process's CPU
+Runs against a database prepared by bench/pages.py (or bench/run.py). The first two lines are the
+floor (bench/wsgi.py's static page of 10,000 bytes) for scale: without a cookie, as wrk asks for it,
+and with the learner's session cookie (``bytes=10001``), which loads the session like every signed-in page. "cpu" is this process's CPU
 time per request (with SQLite that includes the queries), far less sensitive to other load on the
 machine than wall time or wrk. ``--profile /courses/`` prints a cProfile of that page (top 30 by cumulative time).
 """
@@ -42,8 +44,10 @@ def main() -> int:
 
     from bench.extra import ORGANISER_EMAIL
     from bench.generate import PASSWORD
+    from bench.wsgi import floor
 
     app = create_app({"ALLOWED_HOSTS": "localhost", "RATELIMIT_ENABLED": False})
+    app.add_url_rule("/_bench/floor", view_func=floor)
     clients = {}
     for who, email in (("learner", "learner0@bench.example.jp"), ("organiser", ORGANISER_EMAIL)):
         client = app.test_client()
@@ -56,7 +60,9 @@ def main() -> int:
         engine = db.engine
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    pages = PAGES + [tuple(e.split(":", 1)) for e in args.extra]
+    clients["anonymous"] = app.test_client()
+    floors = [("anonymous", "/_bench/floor?bytes=10000"), ("learner", "/_bench/floor?bytes=10001")]
+    pages = floors + PAGES + [tuple(e.split(":", 1)) for e in args.extra]
     for who, path in pages:
         client = clients[who]
         assert client.get(path).status_code == 200, path

@@ -10,6 +10,7 @@ finds 高橋 by ふりがな, 「髙橋」 finds 高橋, 「ﾀｶﾊｼ」 find
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
@@ -51,16 +52,18 @@ class Page:
         return self.page + 1
 
 
-def paginate(statement: Select, page: int | None, per_page: int, *, rows: bool = False) -> Page:
+def paginate(statement: Select, page: int | None, per_page: int, *, rows: bool = False,
+             shape: Callable[[Select], Select] | None = None) -> Page:
     """One page of ``statement`` (two queries: the count and the page), the page number clamped.
 
     Items are the first column of each row (``select(User)`` gives users) unless ``rows`` is true,
-    which keeps whole rows for multi-column selects.
+    which keeps whole rows for multi-column selects. ``shape`` adds to the page's query only what
+    the count does not need (columns, joins for them).
     """
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     result = Page([], 1, per_page, total)
     result.page = min(max(page or 1, 1), result.pages)
-    window = statement.limit(per_page).offset((result.page - 1) * per_page)
+    window = (shape(statement) if shape else statement).limit(per_page).offset((result.page - 1) * per_page)
     result.items = list(db.session.execute(window).all() if rows else db.session.scalars(window))
     return result
 

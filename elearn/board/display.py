@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, select
 
 from ..extensions import db
 from ..models import BoardPost, BoardThread, User
@@ -62,14 +62,23 @@ class ThreadRow:
     hidden: bool
 
 
-def thread_rows(threads: list[BoardThread], reply_counts: Mapping[int, int]) -> list[ThreadRow]:
-    """Rows for the list, given ``{thread id: replies}``."""
-    names = display_names(named_author_ids(threads))
+def with_row_columns(statement: Select) -> Select:
+    """``statement`` (of threads) with what a list row needs besides the thread, in the same query:
+    the replies (not deleted) and the author's name, joined only for threads not posted anonymously."""
+    replies = (select(func.count(BoardPost.id))
+               .where(BoardPost.thread_id == BoardThread.id, BoardPost.is_opening.is_(False),
+                      BoardPost.deleted_at.is_(None)).scalar_subquery())
+    return (statement.add_columns(replies, User.display_name)
+            .outerjoin(User, and_(User.id == BoardThread.author_id, BoardThread.anonymous.is_(False))))
+
+
+def thread_rows(rows) -> list[ThreadRow]:
+    """Rows for the list from ``(thread, replies, author's name)`` (:func:`with_row_columns`)."""
     shown = categories()
     return [ThreadRow(t.id, t.title, shown[t.category].title if t.category in shown else FALLBACK_TITLE,
-                      author_label(t, t, names), t.created_at,
-                      t.last_activity_at, reply_counts.get(t.id, 0), t.locked, t.hidden_at is not None)
-            for t in threads]
+                      author_label(t, t, {t.author_id: name} if name is not None else {}), t.created_at,
+                      t.last_activity_at, replies, t.locked, t.hidden_at is not None)
+            for t, replies, name in rows]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
 
-from ..content.snapshot import current_items
+from ..content.snapshot import ItemView, current_items
 from ..database import insert_statement
 from ..extensions import db
 from ..models import CURRICULA, Module, Progress, Quiz, QuizAttempt, utcnow
@@ -52,10 +52,11 @@ class CurriculumSummary:
         return round(100 * self.completed / self.total) if self.total else 0
 
 
-def curriculum_summaries(user_id: int) -> list[CurriculumSummary]:
-    """Per curriculum: modules completed out of total and the next unfinished module (2 queries)."""
+def curriculum_summaries(user_id: int, progress: dict[int, Progress] | None = None) -> list[CurriculumSummary]:
+    """Per curriculum: modules completed out of total and the next unfinished module (one query, none
+    when the caller passes the learner's ``progress_by_module``)."""
     modules = current_items()
-    progress = progress_by_module(user_id)
+    progress = progress_by_module(user_id) if progress is None else progress
     summaries = []
     for key, label in CURRICULA.items():
         own = [m for m in modules if m.curriculum == key]
@@ -71,26 +72,23 @@ def curriculum_summaries(user_id: int) -> list[CurriculumSummary]:
 class Resume:
     """Where the dashboard sends a learner: ``started`` is False until they opened anything."""
 
-    item: Module
+    item: ItemView
     started: bool
 
 
-def resume_module(user_id: int, summaries: list[CurriculumSummary]) -> Resume | None:
-    """Where to continue: the unfinished module opened most recently, else the first unfinished one
-    of the first curriculum in ``summaries`` (put the one a cohort requires first)."""
-    row = db.session.scalar(
-        select(Module).options(LISTING_COLUMNS).join(Progress, Progress.module_id == Module.id)
-        .where(Progress.user_id == user_id, Progress.completed_at.is_(None), Module.retired.is_(False))
-        .order_by(Progress.opened_at.desc()).limit(1)
-    )
-    if row is not None:
-        return Resume(row, True)
+def resume_module(progress: dict[int, Progress], summaries: list[CurriculumSummary]) -> Resume | None:
+    """Where to continue, from the learner's ``progress_by_module`` (no query): the unfinished current
+    module opened most recently, else the first unfinished one of the first curriculum in ``summaries``
+    (put the one a cohort requires first)."""
+    items = {item.id: item for item in current_items()}
+    unfinished = [row for row in progress.values() if row.completed_at is None and row.module_id in items]
+    if unfinished:
+        latest = max(unfinished, key=lambda row: (row.opened_at, row.id))
+        return Resume(items[latest.module_id], True)
     first = next((s.next_module for s in summaries if s.next_module), None)
     if first is None:
         return None
-    started = any(s.completed for s in summaries) or db.session.scalar(
-        select(Progress.id).where(Progress.user_id == user_id).limit(1)) is not None
-    return Resume(first, started)
+    return Resume(first, bool(progress))
 
 
 def learning_record(user_id: int, page: int):
