@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Date, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -22,13 +22,29 @@ def _begin_immediate() -> bool:
     """Whether a new SQLite transaction takes the write lock up front.
 
     Yes everywhere (CLI, tests, POST requests) except while serving a GET/HEAD request, whose
-    transactions only read: taking the write lock for them would make every page view wait for
-    every other one. Asked of the request itself, so a streamed download (which runs after the
-    view returned, inside ``stream_with_context``) still reads without blocking writers.
+    transactions only read, or a :func:`reads_first` view: taking the write lock for them would make
+    every page view wait for every other one. Asked of the request itself, so a streamed download
+    (which runs after the view returned, inside ``stream_with_context``) still reads without
+    blocking writers.
     """
     if not has_request_context():
         return True
-    return g.get("elearn_writing", False) or request.method not in READ_ONLY_METHODS
+    if g.get("elearn_writing", False):
+        return True
+    return request.method not in READ_ONLY_METHODS and not _view_reads_first()
+
+
+def reads_first(view):
+    """Mark a POST view that reads (the session, its checks) and then writes only inside
+    :func:`write_transaction`: on SQLite its reading does not hold the write lock, so concurrent
+    requests of the view wait for each other only while one of them writes."""
+    view.reads_first = True
+    return view
+
+
+def _view_reads_first() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "reads_first", False)
 
 
 def _on_sqlite_connect(dbapi_connection, connection_record) -> None:

@@ -13,7 +13,6 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from ..cohorts.counts import record_completion
 from ..content.questions import UnknownQuestion, question_type
@@ -119,21 +118,20 @@ def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded, item=No
     ``item`` is the quiz's module as the page had it (the content snapshot's), told to the
     :data:`quiz_attempted` subscribers; without it the module is read.
 
-    The attempt's unique nonce turns a double submit into AlreadySubmitted; the progress upsert
-    means concurrent submissions leave exactly one row, and a completion is never lost.
+    The attempt's unique nonce turns a double submit into AlreadySubmitted (the insert does nothing
+    on a nonce already stored, and then the stored attempt is read); the progress upsert means
+    concurrent submissions leave exactly one row, and a completion is never lost. The returned
+    attempt is not in the session: its values are what was inserted.
     """
-    existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.nonce == nonce))
-    if existing is not None:
-        raise AlreadySubmitted(existing)
     now = utcnow()
-    attempt = QuizAttempt(user_id=user_id, quiz_id=quiz.id, nonce=nonce, answers=graded.answers,
-                          score=graded.score, passed=graded.passed, submitted_at=now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-    except IntegrityError:
-        existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.nonce == nonce))
-        raise AlreadySubmitted(existing) from None
+    values = {"user_id": user_id, "quiz_id": quiz.id, "nonce": nonce, "answers": graded.answers,
+              "score": graded.score, "passed": graded.passed, "submitted_at": now}
+    inserted = insert_statement(QuizAttempt.__table__).values(**values).on_conflict_do_nothing(
+        index_elements=["nonce"]).returning(QuizAttempt.__table__.c.id)
+    attempt_id = db.session.execute(inserted).scalar()
+    if attempt_id is None:
+        raise AlreadySubmitted(db.session.scalar(select(QuizAttempt).where(QuizAttempt.nonce == nonce)))
+    attempt = QuizAttempt(id=attempt_id, **values)
     record_question_results(attempt, quiz, graded.correct, graded.answers)
     table = Progress.__table__
     statement = insert_statement(table).values(

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..content.snapshot import cached_item, current_items
+from ..database import reads_first, write_transaction
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import CURRICULA, ProgressStatus, QuizAttempt
@@ -47,8 +48,10 @@ def module(curriculum: str, module_id: str):
 
 @bp.post("/quiz/<module_id>")
 @login_required
+@reads_first
 def submit_quiz(module_id: str):
-    """Grade a quiz on the server, store the attempt, and show the result (or say what is missing)."""
+    """Grade a quiz on the server, store the attempt, and show the result (or say what is missing).
+    Everything before the attempt's rows is read-only; the rows are one write transaction."""
     row = cached_item(module_id)
     if row is None or row.quiz is None:
         abort(404)
@@ -65,12 +68,12 @@ def submit_quiz(module_id: str):
         return render_page(row, quiz_answers=submission.answers, quiz_errors=submission.errors,
                            attempt_token=request.form["attempt"], status=400)
     user_id = current_user.id
+    graded = grade(quiz, submission.answers)
     try:
-        attempt_id = record_attempt(user_id, quiz, attempt.nonce, grade(quiz, submission.answers), row).id
-        db.session.commit()  # nothing is read after it: no second transaction (on SQLite, write lock)
+        with write_transaction():  # nothing is read after it: no further transaction
+            attempt_id = record_attempt(user_id, quiz, attempt.nonce, graded, row).id
     except AlreadySubmitted as exc:
         attempt_id = exc.attempt.id if exc.attempt is not None and exc.attempt.user_id == user_id else None
-        db.session.rollback()
         if attempt_id is None:
             abort(400)
         flash(str(exc), "info")
