@@ -53,14 +53,16 @@ class Page:
 
 
 def paginate(statement: Select, page: int | None, per_page: int, *, rows: bool = False,
-             shape: Callable[[Select], Select] | None = None) -> Page:
+             shape: Callable[[Select], Select] | None = None, total: int | None = None) -> Page:
     """One page of ``statement`` (two queries: the count and the page), the page number clamped.
 
     Items are the first column of each row (``select(User)`` gives users) unless ``rows`` is true,
     which keeps whole rows for multi-column selects. ``shape`` adds to the page's query only what
-    the count does not need (columns, joins for them).
+    the count does not need (columns, joins for them). A ``total`` the caller already counted saves
+    the count.
     """
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     result = Page([], 1, per_page, total)
     result.page = min(max(page or 1, 1), result.pages)
     window = (shape(statement) if shape else statement).limit(per_page).offset((result.page - 1) * per_page)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, func, literal, select
+from sqlalchemy.orm import load_only
 
 from ..dates import today
 from ..extensions import db
@@ -26,9 +27,12 @@ from ..models import ATTENDED_VALUES, Attendance, Cohort, CohortDay, Module, Pro
 
 
 def required_modules(cohort: Cohort) -> list[Module]:
-    """The cohort's required modules that are still current, in curriculum order (one query)."""
+    """The cohort's required modules that are still current, in curriculum order (one query; their
+    stored HTML is not read)."""
     return list(db.session.scalars(
-        select(Module).join(cohort_modules, cohort_modules.c.module_id == Module.id)
+        select(Module).options(load_only(Module.id, Module.slug, Module.kind, Module.curriculum, Module.position,
+                                         Module.title, Module.minutes, Module.retired))
+        .join(cohort_modules, cohort_modules.c.module_id == Module.id)
         .where(cohort_modules.c.cohort_id == cohort.id, Module.retired.is_(False))
         .order_by(Module.curriculum, Module.position)))
 

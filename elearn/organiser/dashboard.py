@@ -150,16 +150,18 @@ class ParticipantRow:
 
 
 def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sort: str = "name",
-                descending: bool = False, query: str = "", page: int = 1) -> Page:
+                descending: bool = False, query: str = "", page: int = 1, participants: int | None = None) -> Page:
     """One page of participants × required modules, filtered and sorted in SQL.
 
     The common views — everyone or 未ログイン, sorted by name or 所属 — page through participants
-    without aggregating progress at all.
+    without aggregating progress at all. ``participants``, when the caller counted them (the
+    summary), is the total of the unfiltered view.
     """
     module_ids = [m.id for m in modules]
     if show in ("all", "never") and sort != "progress":
+        total = participants if show == "all" and person_matches(query) is None else None
         return _plain_matrix_page(cohort, module_ids, show=show, sort=sort, descending=descending,
-                                  query=query, page=page)
+                                  query=query, page=page, total=total)
     count = Enrolment.modules_done
     statement = (select(User.id, User.display_name, User.email, User.organisation, User.prefecture,
                         User.last_login_at, count.label("done"))
@@ -187,7 +189,7 @@ def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sor
 
 
 def _plain_matrix_page(cohort: Cohort, module_ids: list[int], *, show: str, sort: str,
-                       descending: bool, query: str, page: int) -> Page:
+                       descending: bool, query: str, page: int, total: int | None) -> Page:
     """A matrix page that needs no progress aggregate: counts come from the page's own cells."""
     statement = (select(User.id, User.display_name, User.email, User.organisation, User.prefecture,
                         User.last_login_at, literal(0).label("done"))
@@ -200,7 +202,7 @@ def _plain_matrix_page(cohort: Cohort, module_ids: list[int], *, show: str, sort
         statement = statement.where(matching)
     keys = [User.organisation, User.sort_name] if sort == "organisation" else [User.sort_name]
     statement = statement.order_by(*[k.desc() if descending else k for k in keys], User.id)
-    result = paginate(statement, page, PER_PAGE, rows=True)
+    result = paginate(statement, page, PER_PAGE, rows=True, total=total)
     result.items = [ParticipantRow(*row[:6], 0) for row in result.items]
     _fill_page(cohort, result.items, module_ids)
     for participant in result.items:  # counted from the cells shown, so the row always agrees with them

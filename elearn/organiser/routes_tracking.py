@@ -40,9 +40,9 @@ def cohort(cohort: Cohort):
     view = {"show": _choice("show", FILTERS, "all"), "sort": _choice("sort", SORTS, "name"),
             "dir": _choice("dir", ("asc", "desc"), "asc"), "q": search_text(request.args.get("q"))}
     aggregates = cohort_aggregates(cohort, module_ids)
-    page = matrix_page(cohort, modules, show=view["show"], sort=view["sort"], descending=view["dir"] == "desc",
-                       query=view["q"], page=request.args.get("page", 1, type=int))
     totals = summary(cohort, aggregates.completion)
+    page = matrix_page(cohort, modules, show=view["show"], sort=view["sort"], descending=view["dir"] == "desc",
+                       query=view["q"], page=request.args.get("page", 1, type=int), participants=totals.participants)
     bars = module_bars(modules, aggregates.by_module, totals.participants)
     line = cumulative_line(completions_by_day(aggregates.completion), cohort.opens_on, cohort.closes_on,
                            totals.participants, today())
