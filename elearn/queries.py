@@ -113,12 +113,14 @@ def search_users(query: str, roles: list[str] | None = None, page: int | None = 
 
 def more_users_than(count: int, roles: list[str] | None = None, within: Select | None = None) -> bool:
     """Whether more than ``count`` users (of ``roles``, among ``within``) exist: one query that stops at
-    ``count`` + 1. It walks ``within``'s rows (an organiser's enrolments) rather than all users."""
+    ``count`` + 1. It walks ``within``'s rows (an organiser's enrolments), the role checked per row
+    (EXISTS, not a join: a join lets SQLite start from all users instead)."""
     if within is None:
-        found = select(User.id)
+        found = select(User.id).where(User.role.in_(roles)) if roles else select(User.id)
     else:
-        found = within.join(User, User.id == within.selected_columns[0]).distinct()
-    if roles:
-        found = found.where(User.role.in_(roles))
+        found = within.distinct()
+        if roles:
+            user_id = within.selected_columns[0]
+            found = found.where(select(User.id).where(User.id == user_id, User.role.in_(roles)).exists())
     counted = select(func.count()).select_from(found.limit(count + 1).subquery())
     return (db.session.scalar(counted) or 0) > count
