@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from .conftest import FIXTURE_CONTENT, PASSWORD, _PASSWORD_HASH
+from .conftest import FIXTURE_CONTENT, PASSWORD, _PASSWORD_HASH, csrf_from
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -409,7 +409,7 @@ def _submitters(cluster) -> list[tuple[Client, dict]]:
                 client = signed_in[number] = cluster.via_nginx()
                 assert client.login(f"load{number}@example.jp") == 302
             _, _, page = client.request("GET", "/courses/initial/t-alpha", retries=3)
-            form = {"csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1),
+            form = {"csrf_token": csrf_from(page),
                     "attempt": re.search(r'name="attempt" value="([^"]+)"', page).group(1), **RIGHT}
             with lock:
                 ready.append((client, form))
