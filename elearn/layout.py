@@ -84,3 +84,4 @@ def layout_values(names) -> dict[str, object]:
 
 def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"personal": Personal()})
+    app.jinja_env.globals["part_flash_categories"] = PART_CATEGORIES

@@ -23,9 +23,9 @@ deletion, hide and restore (:func:`index_post`, :func:`index_thread`).
 from __future__ import annotations
 
 import logging
-from bisect import bisect_right
 import re
 import sqlite3
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -453,8 +453,8 @@ def search(executor, query: str | None, *, kinds: list[str] | None = None, curri
 
 
 def content_index(executor) -> dict[str, list]:
-    """The content's index rows by kind in page order, ``(folded, curriculum, row)``, copied once per process and reloaded with
-    the content snapshot (:func:`elearn.per_process.content_cached`): the content changes only on
+    """The content's index rows by kind in page order, ``(folded, curriculum, row)``, copied once per
+    process and reloaded with the content snapshot (:func:`elearn.per_process.content_cached`): the content changes only on
     import, and its few hundred rows are matched faster in memory (``in``, the same literal
     substring test as ``LIKE`` on the folded text) than by a statement."""
     def load():

@@ -9,8 +9,7 @@ takes the right branch) and is part of the shell's key.
 
 A personal value may only be printed where the template writes ``{{ value }}``; anything the template
 decides on (a status, a role) belongs in the key instead. Rendering a shell that asks for the request's
-CSRF token or the layout's real values raises :class:`ShellLeak`, so nobody's token or name is ever
-baked into a shell.
+CSRF token itself raises :class:`ShellLeak`, so nobody's token is ever baked into a shell.
 """
 from __future__ import annotations
 

@@ -97,8 +97,8 @@ def _module_shell_page(module: ItemView, context: dict):
     """A module page as first opened (no answers, no choice): from its shell, with the learner's
     progress and a fresh attempt token in the holes."""
     progress = _progress_context(_opened_progress(module))
-    personal = {"completed_on": progress.pop("completed_on"), "best_score": progress.pop("best_score")}
-    shared = {"module": module, "quiz_errors": {}, "quiz": module.quiz, **progress, **context}
+    personal = {"completed_on": progress["completed_on"], "best_score": progress["best_score"]}
+    shared = {"module": module, "quiz_errors": {}, "quiz": module.quiz, "status": progress["status"], **context}
     key = (module.id, progress["status"])
     if module.quiz is not None:
         token, attempt = new_attempt_token(current_user.id, module.quiz.id)
