@@ -120,6 +120,31 @@ class Browser:
     def cookie(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
+    def prepared_post(self, path: str, data: dict) -> bytes:
+        """The bytes of a form POST with this browser's cookies, ready for :func:`send_prepared`."""
+        body = urllib.parse.urlencode(data, doseq=True).encode()
+        host = self.base.split("://", 1)[1]
+        head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {self.cookie}\r\n"
+                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n")
+        return head.encode() + body
+
+
+def send_prepared(base: str, request: bytes) -> int:
+    """Send a request made by :meth:`Browser.prepared_post` and return the response's status. The
+    socket calls release the GIL, so a burst of these costs the load's process almost no CPU (urllib
+    took about 2.5 ms of CPU per request, time the two-core server did not get)."""
+    host, port = base.split("://", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=120) as connection:
+        connection.sendall(request)
+        response = b""
+        while b"\r\n" not in response:
+            chunk = connection.recv(4096)
+            if not chunk:
+                break
+            response += chunk
+    return int(response.split(b" ", 2)[1])
+
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
@@ -158,7 +183,8 @@ def bench_module_page(server: Server, db: str, seconds: int) -> None:
 
 
 def bench_concurrent_quiz(server: Server, db: str, env: dict, learners: int = 150) -> None:
-    """``learners`` learners submit a passing quiz at the same moment."""
+    """``learners`` learners submit a passing quiz at the same moment: each request is prepared (signed
+    in, page read, form filled) beforehand, then all are sent at once over raw sockets."""
     import yaml
 
     from bench.generate import PASSWORD
@@ -171,27 +197,27 @@ def bench_concurrent_quiz(server: Server, db: str, env: dict, learners: int = 15
         else:
             answers[f"q-{question['id']}"] = [o["id"] for o in question["options"] if o.get("correct")]
     emails = [f"quiz{n}@bench.example.jp" for n in range(learners)]
-    browsers, forms = [], []
+    requests = []
     for email in emails:
         browser = Browser(server.base)
         browser.login(email, PASSWORD)
         _, html = browser.get("/courses/initial/initial-11")
         attempt = re.search(r'name="attempt" value="([^"]+)"', html).group(1)
-        browsers.append(browser)
-        forms.append({"csrf_token": csrf(html), "attempt": attempt, **answers})
+        requests.append(browser.prepared_post("/quiz/initial-11",
+                                              {"csrf_token": csrf(html), "attempt": attempt, **answers}))
     barrier = threading.Barrier(learners)
     latencies, statuses = [], []
     lock = threading.Lock()
 
-    def submit(browser, form):
+    def submit(request):
         barrier.wait()
         start = time.perf_counter()
-        status = browser.post("/quiz/initial-11", form)
+        status = send_prepared(server.base, request)
         with lock:
             latencies.append((time.perf_counter() - start) * 1000)
             statuses.append(status)
 
-    threads = [threading.Thread(target=submit, args=pair) for pair in zip(browsers, forms)]
+    threads = [threading.Thread(target=submit, args=(request,)) for request in requests]
     for t in threads:
         t.start()
     for t in threads:

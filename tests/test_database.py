@@ -86,3 +86,51 @@ def test_a_quiz_submission_is_one_transaction(client, auth, make_user, content, 
     assert response.status_code == 302 and "/attempts/" in response.headers["Location"]
     assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_on_postgresql_a_quiz_submission_reads_and_writes_in_one_transaction(app, client, auth, make_user, content):
+    """PostgreSQL has no read-to-write upgrade to avoid, so a reads_first view's reads and its write
+    block share one transaction: one COMMIT, and the attempt is stored."""
+    from elearn.models import QuizAttempt
+
+    from .test_learning import RIGHT, quiz_form
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    with app.app_context():
+        engine = db.engine
+    ends: list[str] = []
+    listeners = {"begin": lambda conn: ends.append("begin"), "commit": lambda conn: ends.append("commit"),
+                 "rollback": lambda conn: ends.append("rollback")}
+    user = make_user()
+    auth.login(user.email)
+    form = {**quiz_form(client, "/courses/initial/t-alpha"), **RIGHT}
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        response = client.post("/quiz/t-alpha", data=form)
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+    assert response.status_code == 302 and "/attempts/" in response.headers["Location"]
+    assert ends[:2] == ["begin", "commit"] and ends.count("begin") == 1
+    with app.app_context():
+        assert db.session.query(QuizAttempt).filter_by(user_id=user.id).count() == 1
+
+
+def test_a_write_block_in_a_post_that_wrote_commits_what_came_before(app, make_user):
+    """Outside a read-only request (a POST that may have written already, the CLI) the work so far is
+    committed before the block on both databases, so a failing block does not take it back."""
+    from elearn.database import write_transaction
+    from elearn.models import User
+
+    user = make_user()
+    with app.test_request_context("/", method="POST"):
+        db.session.get(User, user.id).display_name = "先に保存"
+        with pytest.raises(RuntimeError):
+            with write_transaction():
+                db.session.get(User, user.id).organisation = "失敗するブロック"
+                raise RuntimeError
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert stored.display_name == "先に保存" and stored.organisation != "失敗するブロック"

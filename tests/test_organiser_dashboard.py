@@ -228,3 +228,21 @@ def test_summary_follows_every_completion(app, client, auth, make_user, make_coh
     after = client.get(f"/organiser/cohorts/{cohort.id}").text
     assert re.search(r"修了者数</dt><dd>1人", after)
     assert "修了" in after.split("キャッシュ 太郎", 1)[1]
+
+
+def test_phone_list_lines_are_escaped_and_dated():
+    """The phone list's per-module lines are built in Python (a page has hundreds): the title is
+    escaped, a 修了 line carries its day in Japan time, the others only the status."""
+    from datetime import datetime, timezone
+
+    from elearn.models import ProgressStatus
+    from elearn.organiser.dashboard import Cell, ParticipantRow
+
+    row = ParticipantRow(1, "氏名", "a@example.jp", "", "", None, 1,
+                         cells=[Cell(ProgressStatus.COMPLETED, datetime(2026, 3, 31, 16, 0, tzinfo=timezone.utc)),
+                                Cell(ProgressStatus.NOT_STARTED)])
+    modules = [type("M", (), {"title": "<b>基礎</b>"})(), type("M", (), {"title": "相談"})()]
+    lines = str(row.module_items(modules))
+    assert lines == ('<li>&lt;b&gt;基礎&lt;/b&gt;：<span class="cell--completed">修了（4/1）</span></li>'
+                     '<li>相談：<span class="cell--not_started">未着手</span></li>')
+    assert str(row.cells_html).count("<td class=") == 2

@@ -14,10 +14,12 @@ Kept exact in the transaction that changes them:
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, case, event, func, inspect, select, update
+from sqlalchemy import and_, bindparam, case, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
+from ..database import execute
 from ..extensions import db
 from ..models import Cohort, Enrolment, Module, Progress, cohort_modules
 
@@ -78,15 +80,23 @@ def record_completion(user_id: int, module_id: int, at: datetime) -> None:
 
     Call only for a completion that did not exist before, in the transaction that stores it.
     """
+    parameters = {"user": user_id, "module": module_id, "at": at}
+    for statement in _completion_updates():
+        execute(statement, parameters)
+
+
+@cache
+def _completion_updates():
+    """The two UPDATEs of :func:`record_completion`, built once (it runs on every first pass)."""
+    user, module, at = bindparam("user"), bindparam("module"), bindparam("at", type_=Enrolment.last_done_at.type)
     requiring = select(cohort_modules.c.cohort_id).join(Module, Module.id == cohort_modules.c.module_id).where(
-        cohort_modules.c.module_id == module_id, Module.retired.is_(False))
-    db.session.execute(update(Enrolment).where(Enrolment.user_id == user_id, Enrolment.cohort_id.in_(requiring))
-                       .values(modules_done=Enrolment.modules_done + 1, last_done_at=_later(at)),
-                       execution_options={"synchronize_session": False})
-    enrolled = select(Enrolment.cohort_id).where(Enrolment.user_id == user_id)
-    db.session.execute(update(cohort_modules).where(cohort_modules.c.module_id == module_id,
-                                                    cohort_modules.c.cohort_id.in_(enrolled))
-                       .values(completions=cohort_modules.c.completions + 1))
+        cohort_modules.c.module_id == module, Module.retired.is_(False))
+    enrolled = select(Enrolment.cohort_id).where(Enrolment.user_id == user)
+    enrolments = Enrolment.__table__
+    return (update(enrolments).where(enrolments.c.user_id == user, enrolments.c.cohort_id.in_(requiring))
+            .values(modules_done=enrolments.c.modules_done + 1, last_done_at=_later(at)),
+            update(cohort_modules).where(cohort_modules.c.module_id == module, cohort_modules.c.cohort_id.in_(enrolled))
+            .values(completions=cohort_modules.c.completions + 1))
 
 
 def _later(at: datetime):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from flask import current_app
@@ -17,7 +18,7 @@ from sqlalchemy import case, func, or_, select
 from ..cohorts.counts import record_completion
 from ..content.questions import UnknownQuestion, question_type
 from ..content.questions import read_answers as read_question_answers
-from ..database import insert_statement
+from ..database import dialect_name, execute, insert_for
 from ..events import emit, quiz_attempted
 from ..extensions import db
 from ..models import Module, Progress, Quiz, QuizAttempt, utcnow
@@ -113,32 +114,21 @@ def grade(quiz: Quiz, answers: dict[str, list[str]]) -> Graded:
     return Graded(answers, correct, score, score >= quiz.pass_mark)
 
 
-def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded, item=None) -> QuizAttempt:
-    """Store the attempt and update progress (best score; 修了 on a pass) in the caller's transaction.
-    ``item`` is the quiz's module as the page had it (the content snapshot's), told to the
-    :data:`quiz_attempted` subscribers; without it the module is read.
+@cache
+def _attempt_insert(dialect: str):
+    """INSERT an attempt unless its nonce is stored, returning its id (built once per dialect; the
+    values come as parameters)."""
+    table = QuizAttempt.__table__
+    return insert_for(dialect, table).on_conflict_do_nothing(index_elements=["nonce"]).returning(table.c.id)
 
-    The attempt's unique nonce turns a double submit into AlreadySubmitted (the insert does nothing
-    on a nonce already stored, and then the stored attempt is read); the progress upsert means
-    concurrent submissions leave exactly one row, and a completion is never lost. The returned
-    attempt is not in the session: its values are what was inserted.
-    """
-    now = utcnow()
-    values = {"user_id": user_id, "quiz_id": quiz.id, "nonce": nonce, "answers": graded.answers,
-              "score": graded.score, "passed": graded.passed, "submitted_at": now}
-    inserted = insert_statement(QuizAttempt.__table__).values(**values).on_conflict_do_nothing(
-        index_elements=["nonce"]).returning(QuizAttempt.__table__.c.id)
-    attempt_id = db.session.execute(inserted).scalar()
-    if attempt_id is None:
-        raise AlreadySubmitted(db.session.scalar(select(QuizAttempt).where(QuizAttempt.nonce == nonce)))
-    attempt = QuizAttempt(id=attempt_id, **values)
-    record_question_results(attempt, quiz, graded.correct, graded.answers)
+
+@cache
+def _progress_upsert(dialect: str):
+    """Insert the learner's progress row or keep the better score and the first completion,
+    returning ``completed_at`` (built once per dialect)."""
     table = Progress.__table__
-    statement = insert_statement(table).values(
-        user_id=user_id, module_id=quiz.module_id, opened_at=now,
-        completed_at=now if graded.passed else None, best_score=graded.score,
-    )
-    statement = statement.on_conflict_do_update(
+    statement = insert_for(dialect, table)
+    return statement.on_conflict_do_update(
         index_elements=["user_id", "module_id"],
         set_={
             "best_score": case(
@@ -147,8 +137,32 @@ def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded, item=No
                 else_=table.c.best_score),
             "completed_at": func.coalesce(table.c.completed_at, statement.excluded.completed_at),
         },
-    )
-    completed_at = db.session.execute(statement.returning(table.c.completed_at)).scalar_one()
+    ).returning(table.c.completed_at)
+
+
+def record_attempt(user_id: int, quiz: Quiz, nonce: str, graded: Graded, item=None) -> QuizAttempt:
+    """Store the attempt and update progress (best score; 修了 on a pass) in the caller's transaction.
+    ``item`` is the quiz's module as the page had it (the content snapshot's), told to the
+    :data:`quiz_attempted` subscribers; without it the module is read.
+
+    The attempt's unique nonce turns a double submit into AlreadySubmitted (the insert does nothing
+    on a nonce already stored, and then the stored attempt is read); the progress upsert means
+    concurrent submissions leave exactly one row, and a completion is never lost. The returned
+    attempt is not in the session: its values are what was inserted. The statements are built once
+    (a quiz submission is the app's busiest write).
+    """
+    now = utcnow()
+    dialect = dialect_name()
+    values = {"user_id": user_id, "quiz_id": quiz.id, "nonce": nonce, "answers": graded.answers,
+              "score": graded.score, "passed": graded.passed, "submitted_at": now}
+    attempt_id = execute(_attempt_insert(dialect), values).scalar()
+    if attempt_id is None:
+        raise AlreadySubmitted(db.session.scalar(select(QuizAttempt).where(QuizAttempt.nonce == nonce)))
+    attempt = QuizAttempt(id=attempt_id, **values)
+    record_question_results(attempt, quiz, graded.correct, graded.answers)
+    completed_at = execute(_progress_upsert(dialect), {
+        "user_id": user_id, "module_id": quiz.module_id, "opened_at": now,
+        "completed_at": now if graded.passed else None, "best_score": graded.score}).scalar_one()
     completed = graded.passed and completed_at == now  # this submission completed the module (not an earlier one)
     if completed:
         record_completion(user_id, quiz.module_id, now)

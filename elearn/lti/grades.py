@@ -6,14 +6,17 @@ own transaction, and the worker posts it with PyLTI1p3, retrying while the platf
 """
 from __future__ import annotations
 
+from functools import cache
+
 import requests
 from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.service_connector import ServiceConnector
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from ..database import execute
 from ..events import quiz_attempted
 from ..extensions import db
 from ..models import LtiGradeLink, LtiPlatform, utcnow
@@ -43,12 +46,17 @@ def keep_grade_link(platform: LtiPlatform, user_id: int, module_id: int, launch:
     link.updated_at = utcnow()
 
 
+@cache
+def _links_of():
+    """The learner's grade links for an item: id and endpoint (built once; most learners have none)."""
+    return select(LtiGradeLink.id, LtiGradeLink.endpoint).where(LtiGradeLink.user_id == bindparam("user"),
+                                                                LtiGradeLink.module_id == bindparam("module"))
+
+
 @quiz_attempted.connect
 def queue_score(sender, *, user_id: int, item, attempt, completed: bool, **_) -> None:
     """Queue the attempt's score for every platform this learner launched the item from."""
-    links = db.session.scalars(select(LtiGradeLink).where(LtiGradeLink.user_id == user_id,
-                                                          LtiGradeLink.module_id == item.id)).all()
-    for link in links:
+    for link in execute(_links_of(), {"user": user_id, "module": item.id}).all():
         enqueue(CHANNEL, "score", {
             "link": link.id, "score": attempt.score, "passed": attempt.passed,
             "timestamp": attempt.submitted_at.isoformat(), "item": item.slug, "title": item.title,

@@ -6,6 +6,7 @@ the matrix loads only the current page's participants and their progress rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timezone
 
 from markupsafe import Markup, escape
@@ -112,25 +113,43 @@ def completions_by_day(completion: Completion) -> list[tuple[date, int]]:
     return completion.by_day
 
 
+#: Each status's label, escaped once (a page has hundreds of cells).
+_LABELS = {status: escape(status.label) for status in ProgressStatus}
+
+
 @dataclass
 class Cell:
     status: ProgressStatus
     completed_at: datetime | None = None
 
+    @cached_property
+    def day(self) -> str:
+        """The day of 修了 as the matrix shows it (escaped), or ""."""
+        return escape(short_date(self.completed_at)) if self.completed_at else ""
+
     @property
     def mark(self) -> Markup:
         """The matrix cell's content: ✓ and the day for 修了, 学習中, else the status for screen readers
         only. Built here rather than by a template macro: a page has hundreds of cells."""
-        label = escape(self.status.label)
+        label = _LABELS[self.status]
         if self.status is ProgressStatus.COMPLETED:
-            mark = Markup(f'<span class="cell-mark" aria-hidden="true">✓</span><span class="visually-hidden">{label}</span>')
+            mark = f'<span class="cell-mark" aria-hidden="true">✓</span><span class="visually-hidden">{label}</span>'
             if self.completed_at:
-                mark += Markup(f'<br><span class="cell__date"><time datetime="{escape(self.completed_at.isoformat())}">'
-                               f'{escape(short_date(self.completed_at))}</time></span>')
-            return mark
+                mark += (f'<br><span class="cell__date"><time datetime="{escape(self.completed_at.isoformat())}">'
+                         f'{self.day}</time></span>')
+            return Markup(mark)
         if self.status is ProgressStatus.IN_PROGRESS:
             return label
         return Markup(f'<span class="visually-hidden">{label}</span>')
+
+    @property
+    def td(self) -> Markup:
+        return Markup(f'<td class="cell cell--{self.status.value}">{self.mark}</td>')
+
+    def item(self, title: str) -> Markup:
+        """The phone list's line for this cell's module: title, status and the day of 修了."""
+        day = f"（{self.day}）" if self.completed_at else ""
+        return Markup(f'<li>{escape(title)}：<span class="cell--{self.status.value}">{_LABELS[self.status]}{day}</span></li>')
 
 
 @dataclass
@@ -147,6 +166,15 @@ class ParticipantRow:
     certificate: Certificate | None = None
     #: The certificate rule holds (modules and attendance), so 「発行する」 is offered.
     certificate_ready: bool = False
+
+    @property
+    def cells_html(self) -> Markup:
+        """The row's matrix cells (built in Python, like :attr:`Cell.mark`: a page has hundreds)."""
+        return Markup("").join(cell.td for cell in self.cells)
+
+    def module_items(self, modules: list) -> Markup:
+        """The phone list's lines, one per required module, in the matrix's order."""
+        return Markup("").join(cell.item(module.title) for cell, module in zip(self.cells, modules))
 
 
 def matrix_page(cohort: Cohort, modules: list[Module], *, show: str = "all", sort: str = "name",

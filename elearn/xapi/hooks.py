@@ -7,9 +7,10 @@ sheets' text never reaches a statement: only that a sheet was saved or shared.
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import insert
 
 from ..events import certificate_issued, item_opened, quiz_attempted, scene_chosen, sheet_saved, sheet_shared
-from ..extensions import db
+from ..database import execute
 from ..models import CURRICULA, XapiStatement, utcnow
 from ..outbox import enqueue
 from . import statements as xs
@@ -28,12 +29,18 @@ def enabled() -> bool:
 
 def record(built: dict, user_id: int | None) -> None:
     """Store ``built`` and queue it for the LRS (the caller's transaction commits both)."""
-    verb = built["verb"]["id"].rsplit("/", 1)[-1]
-    db.session.add(XapiStatement(id=built["id"], user_id=user_id, verb=verb, statement=built,
-                                 created_at=utcnow()))
+    record_many([built], user_id)
+
+
+def record_many(statements: list[dict], user_id: int | None) -> None:
+    """Store ``statements`` of one user in one INSERT and queue each for the LRS."""
+    rows = [{"id": built["id"], "user_id": user_id, "verb": built["verb"]["id"].rsplit("/", 1)[-1],
+             "statement": built, "created_at": utcnow()} for built in statements]
+    execute(insert(XapiStatement.__table__), rows)
     if enabled():
-        enqueue(CHANNEL, verb, {"statement_id": built["id"]}, user_id=user_id,
-                summary=f"{verb} {built['object']['id']}"[:200], dedupe_key=f"xapi:{built['id']}")
+        for row, built in zip(rows, statements):
+            enqueue(CHANNEL, row["verb"], {"statement_id": row["id"]}, user_id=user_id,
+                    summary=f"{row['verb']} {built['object']['id']}"[:200], dedupe_key=f"xapi:{row['id']}")
 
 
 def _parent(item) -> dict:
@@ -51,12 +58,13 @@ def opened(sender, *, user_id: int, item, **_) -> None:
 def attempted(sender, *, user_id: int, item, attempt, completed: bool, **_) -> None:
     base = base_url()
     quiz = xs.activity(xs.item_id(base, item.slug, "quiz"), "quiz", f"{item.title}（確認テスト）")
-    record(xs.statement(base, "passed" if attempt.passed else "failed", user_id, quiz, attempt.submitted_at,
-                        result=xs.score_result(attempt.score, attempt.passed), parent=xs.item_activity(base, item)),
-           user_id)
+    scored = xs.statement(base, "passed" if attempt.passed else "failed", user_id, quiz, attempt.submitted_at,
+                          result=xs.score_result(attempt.score, attempt.passed), parent=xs.item_activity(base, item))
+    statements = [scored]
     if completed:
-        record(xs.statement(base, "completed", user_id, xs.item_activity(base, item), attempt.submitted_at,
-                            result={"completion": True}, parent=_parent(item)), user_id)
+        statements.append(xs.statement(base, "completed", user_id, xs.item_activity(base, item), attempt.submitted_at,
+                                       result={"completion": True}, parent=_parent(item)))
+    record_many(statements, user_id)
 
 
 @scene_chosen.connect
