@@ -39,6 +39,8 @@ if __name__ == "__main__":  # one module, whether run as a script or imported by
 
 PG_BENCH_DB = os.environ.get("ELEARN_BENCH_PG_DATABASE", "elearn_bench")  # another name when benches run side by side
 WORKERS = 4
+#: Issue 18: the slowest of 150 simultaneous submissions answered within this.
+QUIZ_P99_TARGET_MS = 500
 ROWS: list[dict] = []
 
 
@@ -228,7 +230,7 @@ def bench_concurrent_quiz(server: Server, db: str, env: dict, learners: int = 15
     p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
     add(f"{learners} simultaneous quiz submissions", db,
         f"errors {errors}, rows lost {lost}, p50 {latencies[len(latencies) // 2]:.0f} ms, p99 {p99:.0f} ms",
-        "0 errors, 0 lost", errors == 0 and lost == 0)
+        f"0 errors, 0 lost, p99 ≤ {QUIZ_P99_TARGET_MS} ms", errors == 0 and lost == 0 and p99 <= QUIZ_P99_TARGET_MS)
 
 
 def count_completions(env: dict, emails: list[str], slug: str) -> int:

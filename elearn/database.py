@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from weakref import WeakKeyDictionary
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Date, event, text
@@ -12,7 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from .dates import JST
-from .extensions import db
+from .extensions import Session, db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -32,6 +33,42 @@ def _begin_immediate() -> bool:
     if g.get("elearn_writing", False):
         return True
     return request.method not in READ_ONLY_METHODS and not _view_reads_first()
+
+
+def _reading_request() -> bool:
+    """A GET/HEAD/OPTIONS request outside :func:`write_transaction`: by the app's rule it only reads."""
+    return has_request_context() and request.method in READ_ONLY_METHODS and not g.get("elearn_writing", False)
+
+
+_autocommit_engines: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _bind_for(bind, clause=None):
+    """On PostgreSQL, a read-only request reads in autocommit: each statement is its own transaction,
+    which under READ COMMITTED (PostgreSQL's default) sees exactly what it would see inside one, and
+    the request saves its BEGIN and ROLLBACK round trips. The autocommit engine shares the pool; the
+    isolation level goes back to the default when the connection returns to it. Writes keep their
+    transactions: :func:`write_transaction` ends the autocommit one first and the block gets the
+    engine as it is. So does a statement read through a server-side cursor (``yield_per``: the
+    exports), which PostgreSQL only opens inside a transaction."""
+    if bind.dialect.name != "postgresql" or not _reading_request() or _streamed(clause):
+        return bind
+    engine = _autocommit_engines.get(bind)
+    if engine is None:
+        engine = _autocommit_engines[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
+def _streamed(clause) -> bool:
+    options = clause.get_execution_options() if hasattr(clause, "get_execution_options") else {}
+    return bool(options.get("yield_per") or options.get("stream_results"))
+
+
+def _refuse_reading_flush(session, flush_context, instances) -> None:
+    """A read-only request that changes rows outside :func:`write_transaction` is a bug on both
+    databases (SQLite would upgrade its read transaction, PostgreSQL would autocommit row by row)."""
+    if _reading_request():
+        raise RuntimeError(f"{request.method} {request.path} writes outside write_transaction()")
 
 
 def reads_first(view):
@@ -77,11 +114,12 @@ def write_transaction() -> Iterator[None]:
 
     On SQLite the read transaction so far is ended first, so the write never upgrades a stale read
     snapshot (which SQLite refuses with "database is locked"). PostgreSQL has no such upgrade: there
-    a read-only request's reads and the block share one transaction, which saves its COMMIT and
-    BEGIN (two round trips on every quiz submission). Elsewhere (a POST that may have written
-    already) the work so far is committed first on both, as before.
+    a reads_first view's reads and the block share one transaction, which saves its COMMIT and BEGIN
+    (two round trips on every quiz submission); a GET's autocommit reads (:func:`_bind_for`) end
+    first, at no cost. Elsewhere (a POST that may have written already) the work so far is committed
+    first on both, as before.
     """
-    if dialect_name() == "sqlite" or _begin_immediate():
+    if dialect_name() == "sqlite" or _begin_immediate() or _reading_request():
         db.session.commit()
     g.elearn_writing = True
     try:
@@ -145,6 +183,9 @@ def configure_engine(engine: Engine) -> None:
 def init_app(app: Flask) -> None:
     """Bind the database to ``app`` and configure its engine."""
     db.init_app(app)
+    Session.bind_for = staticmethod(_bind_for)
+    if not event.contains(Session, "before_flush", _refuse_reading_flush):
+        event.listen(Session, "before_flush", _refuse_reading_flush)
     with app.app_context():
         configure_engine(db.engine)
 

@@ -8,6 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -27,7 +28,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session, except that :func:`elearn.database.init_app` may swap the engine a
+    transaction uses (on PostgreSQL, read-only requests read in autocommit)."""
+
+    #: Given the engine a statement would use (and the statement), the one it uses instead.
+    bind_for = staticmethod(lambda bind, clause: bind)
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        return self.bind_for(super().get_bind(mapper, clause, **kwargs), clause)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -134,3 +134,42 @@ def test_a_write_block_in_a_post_that_wrote_commits_what_came_before(app, make_u
     with app.app_context():
         stored = db.session.get(User, user.id)
         assert stored.display_name == "先に保存" and stored.organisation != "失敗するブロック"
+
+
+def test_on_postgresql_a_get_reads_in_autocommit_and_writes_in_a_transaction(app, make_user):
+    """A GET's reads skip BEGIN/ROLLBACK on PostgreSQL (each statement is its own READ COMMITTED
+    snapshot anyway); write_transaction() and POSTs get a real transaction; the pool's connections
+    come back to the default level."""
+    from elearn.database import write_transaction
+    from elearn.models import User
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    def autocommit() -> bool:
+        return db.session.connection().connection.driver_connection.autocommit
+
+    user = make_user()
+    with app.test_request_context("/", method="GET"):
+        assert autocommit()
+        with write_transaction():
+            assert not autocommit()
+            db.session.get(User, user.id).organisation = "書き込み"
+        assert autocommit()
+    with app.test_request_context("/", method="POST"):
+        assert not autocommit()
+        db.session.rollback()
+    with app.app_context():
+        assert db.session.get(User, user.id).organisation == "書き込み"
+        assert not autocommit()
+
+
+def test_a_get_that_changes_rows_outside_a_write_transaction_is_refused(app, make_user):
+    """On both databases: a read-only request's writes belong in write_transaction()."""
+    from elearn.models import User
+
+    user = make_user()
+    with app.test_request_context("/courses/", method="GET"):
+        db.session.get(User, user.id).organisation = "こっそり"
+        with pytest.raises(RuntimeError, match="writes outside write_transaction"):
+            db.session.flush()
+        db.session.rollback()
