@@ -200,5 +200,5 @@ def database_answers() -> bool:
         return False
 
 
-__all__ = ["configure_engine", "database_answers", "dialect_name", "execute", "init_app", "insert_for", "insert_statement",
-           "write_transaction"]
+__all__ = ["configure_engine", "database_answers", "dialect_name", "execute", "init_app", "insert_for",
+           "insert_statement", "write_transaction"]

@@ -454,9 +454,9 @@ def search(executor, query: str | None, *, kinds: list[str] | None = None, curri
 
 def content_index(executor) -> dict[str, list]:
     """The content's index rows by kind in page order, ``(folded, curriculum, row)``, copied once per
-    process and reloaded with the content snapshot (:func:`elearn.per_process.content_cached`): the content changes only on
-    import, and its few hundred rows are matched faster in memory (``in``, the same literal
-    substring test as ``LIKE`` on the folded text) than by a statement."""
+    process and reloaded with the content snapshot (:func:`elearn.per_process.content_cached`): the
+    content changes only on import, and its few hundred rows are matched faster in memory (``in``, the
+    same literal substring test as ``LIKE`` on the folded text) than by a statement."""
     def load():
         by_kind: dict[str, list] = {kind: [] for kind in CONTENT_KINDS}
         for row in executor.execute(select(*_COLUMNS, T.c.folded).where(T.c.kind.in_(CONTENT_KINDS))

@@ -6,8 +6,8 @@ the matrix loads only the current page's participants and their progress rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, timezone
+from functools import cached_property
 
 from markupsafe import Markup, escape
 from sqlalchemy import case, func, literal, select
@@ -149,7 +149,8 @@ class Cell:
     def item(self, title: str) -> Markup:
         """The phone list's line for this cell's module: title, status and the day of 修了."""
         day = f"（{self.day}）" if self.completed_at else ""
-        return Markup(f'<li>{escape(title)}：<span class="cell--{self.status.value}">{_LABELS[self.status]}{day}</span></li>')
+        return Markup(f'<li>{escape(title)}：<span class="cell--{self.status.value}">'
+                      f'{_LABELS[self.status]}{day}</span></li>')
 
 
 @dataclass
